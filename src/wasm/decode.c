@@ -51,6 +51,8 @@ static const char *section_name(unsigned id)
 }
 
 static tcvm_status_t failv(dec_t *d, tcvm_status_t st, size_t off, const char *fmt, va_list ap)
+    TCVM__PRINTF(4, 0);
+static tcvm_status_t failv(dec_t *d, tcvm_status_t st, size_t off, const char *fmt, va_list ap)
 {
     char what[TCVM_ERROR_MSG_SIZE];
     vsnprintf(what, sizeof what, fmt, ap);
