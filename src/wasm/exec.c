@@ -207,6 +207,10 @@ L_fuel:
         fuel = 0;
         TRAP(TCVM_TRAP_OUT_OF_FUEL);
     }
+    if (TCVM__UNLIKELY(atomic_load_explicit(&S->interrupt, memory_order_relaxed) != 0)) {
+        fuel += (int64_t)IMM;
+        TRAP(TCVM_TRAP_INTERRUPTED);
+    }
     NEXT(2);
 L_br:
     ip += (int32_t)IMM;

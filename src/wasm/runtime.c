@@ -190,6 +190,7 @@ tcvm_status_t tcvm_store_new(tcvm_engine_t *engine, const tcvm_store_limits_t *l
     if (l->stack_slots > TCVM_WASM_MAX_STACK_SLOTS)
         l->stack_slots = TCVM_WASM_MAX_STACK_SLOTS;
     s->budget.cap = l->max_total_bytes;
+    atomic_init(&s->interrupt, 0);
     *out_store = s;
     return TCVM_OK;
 }
@@ -310,6 +311,19 @@ uint64_t tcvm_store_fuel(const tcvm_store_t *store)
     if (!store->engine->config.fuel || store->fuel < 0)
         return 0;
     return (uint64_t)store->fuel;
+}
+
+tcvm_status_t tcvm_store_interrupt(tcvm_store_t *store)
+{
+    if (!store->engine->config.fuel)
+        return TCVM_ESTATE;
+    atomic_store(&store->interrupt, 1);
+    return TCVM_OK;
+}
+
+void tcvm_store_clear_interrupt(tcvm_store_t *store)
+{
+    atomic_store(&store->interrupt, 0);
 }
 
 const tcvm_error_t *tcvm_store_error(const tcvm_store_t *store)

@@ -254,6 +254,7 @@ struct tcvm_store {
     tcvm_budget_t budget;
     tcvm_error_t error;
     int64_t fuel; /* remaining, when the engine meters fuel */
+    _Atomic uint32_t interrupt; /* set from any thread by tcvm_store_interrupt */
     /* execution stacks, allocated on first call */
     uint64_t *stack;
     uint64_t *stack_end;

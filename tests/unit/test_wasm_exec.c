@@ -160,3 +160,36 @@ TEST(wasm_exec_call_depth_limit)
     CHECK_OK(call1(&fx, "fib", &a, 1, &r));
     teardown(&fx);
 }
+
+#include <pthread.h>
+#include <time.h>
+
+static void *interrupter(void *arg)
+{
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    tcvm_store_interrupt(arg);
+    return NULL;
+}
+
+TEST(wasm_exec_interrupt)
+{
+    fixture_t fx;
+    setup(&fx, fib_wat, true, NULL);
+    CHECK_OK(tcvm_store_set_fuel(fx.store, UINT64_MAX));
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, interrupter, fx.store), 0);
+    /* an endless loop stopped from another thread */
+    CHECK_STATUS(call1(&fx, "spin", NULL, 0, NULL), TCVM_TRAP_INTERRUPTED);
+    pthread_join(t, NULL);
+    CHECK_STATUS(call1(&fx, "spin", NULL, 0, NULL), TCVM_TRAP_INTERRUPTED);
+    tcvm_store_clear_interrupt(fx.store);
+    tcvm_val_t a = tcvm_val_i32(10), r;
+    CHECK_OK(call1(&fx, "fib", &a, 1, &r));
+    CHECK_EQ(r.of.i32, 55);
+    teardown(&fx);
+    /* without fuel metering there is nowhere to look, and the call says so */
+    setup(&fx, fib_wat, false, NULL);
+    CHECK_STATUS(tcvm_store_interrupt(fx.store), TCVM_ESTATE);
+    teardown(&fx);
+}
