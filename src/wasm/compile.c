@@ -367,9 +367,11 @@ static void materialize_top(comp_t *c, uint32_t n)
         materialize(c, h);
 }
 
-/* Pops n values of the given types (checking them) and pushes them back as the given types,
- * keeping where each lives. */
-static tcvm_status_t check_top(comp_t *c, uint32_t n, const tcvm_valtype_t *types)
+/* Pops n values of the given types (checking them) and pushes them back, keeping where each
+ * lives: as the given types, or (br_table, keep_actual) as the types they had, which may be
+ * unknown in unreachable code. */
+static tcvm_status_t check_top_as(comp_t *c, uint32_t n, const tcvm_valtype_t *types,
+                                  bool keep_actual)
 {
     opd_t tmp[16];
     opd_t *saved = n <= 16 ? tmp : tcvm__calloc(n, sizeof *saved);
@@ -383,13 +385,19 @@ static tcvm_status_t check_top(comp_t *c, uint32_t n, const tcvm_valtype_t *type
         popped++;
     }
     for (uint32_t i = n - popped; st == TCVM_OK && i < n; i++) {
-        saved[i].type = types[i];
+        if (!keep_actual)
+            saved[i].type = types[i];
         if ((st = push(c, saved[i])) != TCVM_OK)
             break;
     }
     if (saved != tmp)
         tcvm__free(saved);
     return st;
+}
+
+static tcvm_status_t check_top(comp_t *c, uint32_t n, const tcvm_valtype_t *types)
+{
+    return check_top_as(c, n, types, false);
 }
 
 /* Drops everything above the frame's height (after br, return, unreachable). */
@@ -1041,6 +1049,13 @@ static tcvm_status_t do_br(comp_t *c, uint32_t l)
     tcvm_status_t st = check_top(c, n, label_types(f));
     if (st != TCVM_OK)
         return st;
+    if (f->kind == CTRL_FUNC) {
+        /* a branch to the function's label is a return */
+        if ((st = emit_return(c)) != TCVM_OK)
+            return st;
+        set_unreachable(c);
+        return TCVM_OK;
+    }
     emit_moves(c, f, n);
     if ((st = emit_br(c, c->depth - 1 - l)) != TCVM_OK)
         return st;
@@ -1110,7 +1125,7 @@ static tcvm_status_t do_br_table(comp_t *c)
         if (label_arity(f) != arity)
             st = INVALID(c, "type mismatch: br_table targets of different arity");
         else
-            st = check_top(c, arity, label_types(f));
+            st = check_top_as(c, arity, label_types(f), true);
     }
     if (st == TCVM_OK && !dead(c)) {
         uint16_t is = slot_of(c, &idx, idx_h);
@@ -1160,6 +1175,23 @@ static tcvm_status_t do_end(comp_t *c, bool *done)
         return INVALID(c, "type mismatch: %u value(s) left on the stack at the end of a block",
                        c->height - f->height - f->nresults);
     if (f->kind == CTRL_FUNC) {
+        /* the function's end label: branches to it bring the results in canonical slots, and
+         * so does the fallthrough; then one return */
+        bool live = !f->dead;
+        if (live)
+            materialize_top(c, f->nresults);
+        while (c->height > 0) {
+            opd_t o;
+            pop(c, T_ANY, &o);
+        }
+        resolve_patches(c, 0, here(c));
+        f->dead = !(live || f->reached);
+        f->unreachable = false;
+        for (uint32_t i = 0; i < f->nresults; i++)
+            if ((st = push_temp(c, fres(f)[i])) != TCVM_OK)
+                return st;
+        if (!f->dead && f->reached)
+            label_here(c);
         if ((st = emit_return(c)) != TCVM_OK)
             return st;
         fuel_close(c);
@@ -1245,8 +1277,17 @@ static tcvm_status_t data_index(comp_t *c, uint32_t *out)
     tcvm_status_t st = rd_u32(c, out);
     if (st != TCVM_OK)
         return st;
-    if (!c->m->has_data_count)
-        return MALFORMED(c, "data count section required");
+    if (!c->m->has_data_count) {
+        /* judged when the module is complete (see decode.c): without a data count section the
+         * data segments are not known yet */
+        if (!c->m->data_use.seen) {
+            c->m->data_use.seen = true;
+            c->m->data_use.index = *out;
+            c->m->data_use.func = c->func_index;
+            c->m->data_use.offset = c->base_off + c->instr_off;
+        }
+        return TCVM_OK;
+    }
     if (*out >= c->m->data_count)
         return INVALID(c, "unknown data segment %u", *out);
     return TCVM_OK;
@@ -1713,22 +1754,13 @@ static tcvm_status_t instr(comp_t *c, uint8_t op, bool *done)
     }
     case 0xfc:
         return prefix_fc(c);
-    case 0x06: case 0x07: case 0x08: case 0x09: case 0x0a: case 0x18: case 0x19: case 0x1f:
-        return cfail(c, TCVM_WASM_FEATURE, "unsupported feature: exception handling (opcode "
-                     "0x%02x)", op);
-    case 0x12: case 0x13:
-        return cfail(c, TCVM_WASM_FEATURE, "unsupported feature: tail calls (opcode 0x%02x)", op);
-    case 0x14: case 0x15: case 0xd3: case 0xd4: case 0xd5: case 0xd6:
-        return cfail(c, TCVM_WASM_FEATURE, "unsupported feature: typed function references "
-                     "(opcode 0x%02x)", op);
-    case 0xfb:
-        return cfail(c, TCVM_WASM_FEATURE, "unsupported feature: GC (opcode 0xfb)");
-    case 0xfd:
-        return cfail(c, TCVM_WASM_FEATURE, "unsupported feature: SIMD (opcode 0xfd)");
-    case 0xfe:
-        return cfail(c, TCVM_WASM_FEATURE, "unsupported feature: threads (atomic opcode 0xfe)");
-    default:
+    default: {
+        const char *feature = tcvm__opcode_feature(op);
+        if (feature != NULL)
+            return cfail(c, TCVM_WASM_FEATURE, "unsupported feature: %s (opcode 0x%02x)", feature,
+                         op);
         return MALFORMED(c, "illegal opcode 0x%02x", op);
+    }
     }
 }
 
@@ -1820,6 +1852,7 @@ tcvm_status_t tcvm__wasm_compile(tcvm_module_t *m, uint32_t func_index, const ui
     if ((st = push_ctrl(&c, &f)) != TCVM_OK)
         goto out;
     label_here(&c);
+    size_t body_start = c.c.pos;
     bool done = false;
     while (!done) {
         c.instr_off = c.c.pos;
@@ -1830,8 +1863,21 @@ tcvm_status_t tcvm__wasm_compile(tcvm_module_t *m, uint32_t func_index, const ui
         }
         if (c.fuel && !dead(&c))
             c.fuel_count++;
-        if ((st = instr(&c, op, &done)) != TCVM_OK)
+        if ((st = instr(&c, op, &done)) != TCVM_OK) {
+            if (st == TCVM_WASM_INVALID) {
+                /* a malformed encoding anywhere in the body takes precedence */
+                tcvm_error_t saved;
+                if (err != NULL)
+                    saved = *err;
+                tcvm_status_t syn = tcvm__wasm_syntax_scan(bytes, size, body_start, offset,
+                                                           func_index, err);
+                if (syn != TCVM_OK)
+                    st = syn;
+                else if (err != NULL)
+                    *err = saved;
+            }
             goto out;
+        }
         if (c.oom != TCVM_OK) {
             st = cfail(&c, c.oom, "out of memory");
             goto out;

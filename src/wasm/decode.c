@@ -299,7 +299,8 @@ static tcvm_status_t globaltype(dec_t *d, tcvm_globaltype_t *out)
     return TCVM_OK;
 }
 
-/* A constant expression of type want. globals_visible is how many globals it may read. */
+/* A constant expression of type want. globals_visible is how many globals it may read: in
+ * WebAssembly 2.0 only imported ones, for initialisers and segment offsets alike. */
 static tcvm_status_t const_expr(dec_t *d, tcvm_valtype_t want, uint32_t globals_visible,
                                 wconst_t *out)
 {
@@ -379,6 +380,8 @@ static tcvm_status_t const_expr(dec_t *d, tcvm_valtype_t want, uint32_t globals_
         default:
             if (op == 0xfd)
                 return FEATURE(d, op_off, "unsupported feature: SIMD");
+            if (!tcvm__opcode_known(op))
+                return MALFORMED(d, op_off, "illegal opcode 0x%02x", op);
             return INVALID(d, op_off, "constant expression required (opcode 0x%02x)", op);
         }
     }
@@ -755,7 +758,7 @@ static tcvm_status_t sec_element(dec_t *d)
         if (e->mode == WSEG_ACTIVE) {
             if (e->table >= m->table_count)
                 return INVALID(d, toff, "unknown table %u", e->table);
-            if ((st = const_expr(d, TCVM_I32, m->global_count, &e->offset)) != TCVM_OK)
+            if ((st = const_expr(d, TCVM_I32, m->global_import_count, &e->offset)) != TCVM_OK)
                 return st;
         }
         if (passive_or_decl || explicit_table) {
@@ -778,7 +781,7 @@ static tcvm_status_t sec_element(dec_t *d)
         if (e->items == NULL && items > 0)
             return fail(d, TCVM_ENOMEM, d->c.pos, "out of memory");
         for (uint32_t k = 0; k < items; k++) {
-            st = exprs ? const_expr(d, e->type, m->global_count, &e->items[k])
+            st = exprs ? const_expr(d, e->type, m->global_import_count, &e->items[k])
                        : elem_item_func(d, &e->items[k]);
             if (st != TCVM_OK)
                 return st;
@@ -869,7 +872,7 @@ static tcvm_status_t sec_data(dec_t *d)
         if (s->mode == WSEG_ACTIVE) {
             if (s->memory >= m->memory_count)
                 return INVALID(d, moff, "unknown memory %u", s->memory);
-            if ((st = const_expr(d, TCVM_I32, m->global_count, &s->offset)) != TCVM_OK)
+            if ((st = const_expr(d, TCVM_I32, m->global_import_count, &s->offset)) != TCVM_OK)
                 return st;
         }
         const uint8_t *p = NULL;
@@ -983,6 +986,15 @@ static tcvm_status_t decode(dec_t *d)
     if (!have_code && d->declared_funcs > 0)
         return MALFORMED(d, d->c.pos, "function and code section have inconsistent lengths "
                          "(%u functions, no code section)", d->declared_funcs);
+    if (m->data_use.seen && !m->has_data_count) {
+        /* with data segments present the binary needed a data count section; without any,
+         * the index names a segment that does not exist */
+        if (m->data_count > 0)
+            return MALFORMED(d, m->data_use.offset, "data count section required (memory.init or "
+                             "data.drop in function %u)", m->data_use.func);
+        return INVALID(d, m->data_use.offset, "unknown data segment %u (function %u)",
+                       m->data_use.index, m->data_use.func);
+    }
     if (m->has_data_count && m->datas == NULL && m->data_count > 0)
         return MALFORMED(d, d->c.pos, "data count and data section have inconsistent lengths "
                          "(%u segments counted, no data section)", m->data_count);

@@ -47,6 +47,22 @@ static inline uint64_t bits_f64(double d)
     return u;
 }
 
+/* Rounding to an integral value: a NaN operand gives a quiet NaN (libm may pass a signalling
+ * NaN through unchanged, which the specification does not allow). */
+static inline uint64_t round32(uint64_t bits, float (*fn)(float))
+{
+    uint32_t b = (uint32_t)bits;
+    if ((b & 0x7f800000u) == 0x7f800000u && (b & 0x007fffffu) != 0)
+        return b | 0x00400000u;
+    return bits_f32(fn(f32_of(b)));
+}
+static inline uint64_t round64(uint64_t b, double (*fn)(double))
+{
+    if ((b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (b & 0x000fffffffffffffull) != 0)
+        return b | 0x0008000000000000ull;
+    return bits_f64(fn(f64_of(b)));
+}
+
 /* min/max: a NaN operand gives a NaN, and -0 is less than +0 */
 static inline float fmin32(float a, float b)
 {
@@ -684,10 +700,10 @@ L_i64_rem_u: {
 
     UN(f32_abs, U32(a) & 0x7fffffffu)
     UN(f32_neg, U32(a) ^ 0x80000000u)
-    UN(f32_ceil, bits_f32(ceilf(f32_of(a))))
-    UN(f32_floor, bits_f32(floorf(f32_of(a))))
-    UN(f32_trunc, bits_f32(truncf(f32_of(a))))
-    UN(f32_nearest, bits_f32(nearbyintf(f32_of(a))))
+    UN(f32_ceil, round32(a, ceilf))
+    UN(f32_floor, round32(a, floorf))
+    UN(f32_trunc, round32(a, truncf))
+    UN(f32_nearest, round32(a, nearbyintf))
     UN(f32_sqrt, bits_f32(sqrtf(f32_of(a))))
     BIN(f32_add, bits_f32(f32_of(a) + f32_of(b)))
     BIN(f32_sub, bits_f32(f32_of(a) - f32_of(b)))
@@ -698,10 +714,10 @@ L_i64_rem_u: {
     BIN(f32_copysign, (U32(a) & 0x7fffffffu) | (U32(b) & 0x80000000u))
     UN(f64_abs, a & 0x7fffffffffffffffull)
     UN(f64_neg, a ^ 0x8000000000000000ull)
-    UN(f64_ceil, bits_f64(ceil(f64_of(a))))
-    UN(f64_floor, bits_f64(floor(f64_of(a))))
-    UN(f64_trunc, bits_f64(trunc(f64_of(a))))
-    UN(f64_nearest, bits_f64(nearbyint(f64_of(a))))
+    UN(f64_ceil, round64(a, ceil))
+    UN(f64_floor, round64(a, floor))
+    UN(f64_trunc, round64(a, trunc))
+    UN(f64_nearest, round64(a, nearbyint))
     UN(f64_sqrt, bits_f64(sqrt(f64_of(a))))
     BIN(f64_add, bits_f64(f64_of(a) + f64_of(b)))
     BIN(f64_sub, bits_f64(f64_of(a) - f64_of(b)))

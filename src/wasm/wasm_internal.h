@@ -162,6 +162,11 @@ struct tcvm_module {
     uint8_t *data_bytes; /* one copy of all data segment bytes */
     wcode_t *codes;      /* func_count - func_import_count entries */
     bool *func_declared; /* functions that ref.func may name (exported, in elements, ...) */
+    struct {
+        bool seen; /* memory.init or data.drop used before any data count was known */
+        uint32_t index, func;
+        size_t offset;
+    } data_use;
 };
 
 /* ---- store and runtime objects --------------------------------------------------------- */
@@ -310,6 +315,14 @@ tcvm_status_t tcvm__trapf(tcvm_store_t *s, tcvm_status_t st, const char *fmt, ..
 uint64_t tcvm__val_to_slot(const tcvm_val_t *v);
 tcvm_val_t tcvm__slot_to_val(tcvm_valtype_t t, uint64_t slot);
 bool tcvm__functype_equal(const wtype_t *a, const wtype_t *b);
+
+/* scan.c: true for a byte that starts a WebAssembly 2.0 instruction (without SIMD). */
+bool tcvm__opcode_known(uint8_t op);
+/* scan.c: the proposal an opcode belongs to ("SIMD", "tail calls", ...), or NULL. */
+const char *tcvm__opcode_feature(uint8_t op);
+/* scan.c: decodes a body from pos without validating; TCVM_OK or the malformed/feature error. */
+tcvm_status_t tcvm__wasm_syntax_scan(const uint8_t *body, size_t size, size_t pos,
+                                     size_t base_off, uint32_t func_index, tcvm_error_t *err);
 
 /* decode.c */
 bool tcvm__valtype_is_ref(tcvm_valtype_t t);
