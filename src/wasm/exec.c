@@ -184,7 +184,7 @@ static tcvm_status_t run(tcvm_store_t *S, tcvm_func_t *entry, uint64_t *fp,
         codes = inst->module->codes;                                                               \
         globals = inst->globals;                                                                   \
         tcvm_memory_t *m0_ = inst->memory0;                                                        \
-        mem = m0_ != NULL ? m0_->data : NULL;                                                      \
+        mem = m0_ != NULL ? m0_->rt.data : NULL;                                                      \
         memsz = m0_ != NULL ? m0_->size : 0;                                                       \
     } while (0)
 #define DISPATCH() goto *ip->op
@@ -335,9 +335,9 @@ L_call_func:
 L_call_indirect: {
     tcvm_table_t *t = inst->tables[ip[2].w.lo];
     uint32_t i = (uint32_t)fp[O.sx.b];
-    if (TCVM__UNLIKELY(i >= t->size))
+    if (TCVM__UNLIKELY(i >= t->rt.size))
         TRAP(TCVM_TRAP_TABLE_OOB);
-    callee = (tcvm_func_t *)(uintptr_t)t->elems[i];
+    callee = (tcvm_func_t *)(uintptr_t)TCVM__TABLE_ELEMS(t)[i];
     if (TCVM__UNLIKELY(callee == NULL))
         TRAP(TCVM_TRAP_INDIRECT_NULL);
     if (TCVM__UNLIKELY(callee->type_id != inst->type_ids[O.sx.x]))
@@ -442,7 +442,7 @@ L_global_set:
 #undef EA
 
 L_memory_size:
-    D = inst->memory0->pages;
+    D = inst->memory0->rt.pages;
     NEXT(2);
 L_memory_grow: {
     uint32_t old;
@@ -484,21 +484,21 @@ L_data_drop:
 L_table_get: {
     const tcvm_table_t *t = inst->tables[IMM];
     uint32_t i = (uint32_t)fp[O.sx.b];
-    if (TCVM__UNLIKELY(i >= t->size))
+    if (TCVM__UNLIKELY(i >= t->rt.size))
         TRAP(TCVM_TRAP_TABLE_OOB);
-    fp[O.sx.a] = t->elems[i];
+    fp[O.sx.a] = TCVM__TABLE_ELEMS(t)[i];
     NEXT(2);
 }
 L_table_set: {
     tcvm_table_t *t = inst->tables[IMM];
     uint32_t i = (uint32_t)fp[O.sx.a];
-    if (TCVM__UNLIKELY(i >= t->size))
+    if (TCVM__UNLIKELY(i >= t->rt.size))
         TRAP(TCVM_TRAP_TABLE_OOB);
-    t->elems[i] = fp[O.sx.b];
+    TCVM__TABLE_ELEMS(t)[i] = fp[O.sx.b];
     NEXT(2);
 }
 L_table_size:
-    fp[O.sx.a] = inst->tables[IMM]->size;
+    fp[O.sx.a] = inst->tables[IMM]->rt.size;
     NEXT(2);
 L_table_grow: {
     uint32_t old;
@@ -511,29 +511,29 @@ L_table_grow: {
 L_table_fill: {
     tcvm_table_t *t = inst->tables[ip[2].w.lo];
     uint64_t i = (uint32_t)fp[O.s.a], n = (uint32_t)fp[O.s.c];
-    if (TCVM__UNLIKELY(i + n > t->size))
+    if (TCVM__UNLIKELY(i + n > t->rt.size))
         TRAP(TCVM_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++)
-        t->elems[i + k] = fp[O.s.b];
+        TCVM__TABLE_ELEMS(t)[i + k] = fp[O.s.b];
     NEXT(3);
 }
 L_table_copy: {
     tcvm_table_t *td = inst->tables[ip[2].w.lo], *ts = inst->tables[ip[2].w.hi];
     uint64_t d = (uint32_t)fp[O.s.a], s = (uint32_t)fp[O.s.b], n = (uint32_t)fp[O.s.c];
-    if (TCVM__UNLIKELY(d + n > td->size || s + n > ts->size))
+    if (TCVM__UNLIKELY(d + n > td->rt.size || s + n > ts->rt.size))
         TRAP(TCVM_TRAP_TABLE_OOB);
     if (n > 0)
-        memmove(td->elems + d, ts->elems + s, n * sizeof *td->elems);
+        memmove(TCVM__TABLE_ELEMS(td) + d, TCVM__TABLE_ELEMS(ts) + s, n * sizeof *TCVM__TABLE_ELEMS(td));
     NEXT(3);
 }
 L_table_init: {
     tcvm_table_t *t = inst->tables[ip[2].w.lo];
     const welem_rt_t *seg = &inst->elems[ip[2].w.hi];
     uint64_t d = (uint32_t)fp[O.s.a], s = (uint32_t)fp[O.s.b], n = (uint32_t)fp[O.s.c];
-    if (TCVM__UNLIKELY(s + n > seg->count || d + n > t->size))
+    if (TCVM__UNLIKELY(s + n > seg->count || d + n > t->rt.size))
         TRAP(TCVM_TRAP_TABLE_OOB);
     if (n > 0)
-        memcpy(t->elems + d, seg->refs + s, n * sizeof *t->elems);
+        memcpy(TCVM__TABLE_ELEMS(t) + d, seg->refs + s, n * sizeof *TCVM__TABLE_ELEMS(t));
     NEXT(3);
 }
 L_elem_drop:

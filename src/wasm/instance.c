@@ -67,10 +67,10 @@ static tcvm_status_t link_import(tcvm_store_t *s, tcvm_instance_t *inst, uint32_
             return tcvm__errorf(err, TCVM_WASM_UNLINKABLE, "import %u \"%s\" \"%s\": table "
                                 "missing or from another store", i, im->module, im->name);
         if (t->type.elem != want->elem ||
-            !limits_match(t->size, t->type.limits.has_max, t->type.limits.max, &want->limits))
+            !limits_match(t->rt.size, t->type.limits.has_max, t->type.limits.max, &want->limits))
             return tcvm__errorf(err, TCVM_WASM_UNLINKABLE, "incompatible import type: table "
                                 "import %u \"%s\" \"%s\" (size %u) does not match its declared "
-                                "type", i, im->module, im->name, t->size);
+                                "type", i, im->module, im->name, t->rt.size);
         inst->tables[im->index] = t;
         return TCVM_OK;
     }
@@ -80,11 +80,11 @@ static tcvm_status_t link_import(tcvm_store_t *s, tcvm_instance_t *inst, uint32_
         if (mem == NULL || mem->store != s)
             return tcvm__errorf(err, TCVM_WASM_UNLINKABLE, "import %u \"%s\" \"%s\": memory "
                                 "missing or from another store", i, im->module, im->name);
-        if (!limits_match(mem->pages, mem->type.limits.has_max, mem->type.limits.max,
+        if (!limits_match(mem->rt.pages, mem->type.limits.has_max, mem->type.limits.max,
                           &want->limits))
             return tcvm__errorf(err, TCVM_WASM_UNLINKABLE, "incompatible import type: memory "
                                 "import %u \"%s\" \"%s\" (%u pages) does not match its declared "
-                                "type", i, im->module, im->name, mem->pages);
+                                "type", i, im->module, im->name, mem->rt.pages);
         inst->memories[im->index] = mem;
         return TCVM_OK;
     }
@@ -101,7 +101,7 @@ static tcvm_status_t link_import(tcvm_store_t *s, tcvm_instance_t *inst, uint32_
                                 tcvm_valtype_name(g->type.type), want->is_mutable ? "mut " : "",
                                 tcvm_valtype_name(want->type));
         inst->global_objs[im->index] = g;
-        inst->globals[im->index] = &g->value;
+        inst->globals[im->index] = &g->v.u64;
         return TCVM_OK;
     }
     }
@@ -145,12 +145,12 @@ static tcvm_status_t initialise(tcvm_store_t *s, tcvm_instance_t *inst, tcvm_err
         }
         tcvm_table_t *t = inst->tables[e->table];
         uint64_t off = (uint32_t)const_value(inst, &e->offset);
-        if (off + rt->count > t->size)
+        if (off + rt->count > t->rt.size)
             return tcvm__errorf(err, TCVM_TRAP_TABLE_OOB, "out of bounds table access: element "
                                 "segment %u (%u items at %llu) does not fit table %u of %u", i,
-                                rt->count, (unsigned long long)off, e->table, t->size);
+                                rt->count, (unsigned long long)off, e->table, t->rt.size);
         if (rt->count > 0)
-            memcpy(t->elems + off, rt->refs, (size_t)rt->count * sizeof *rt->refs);
+            memcpy(TCVM__TABLE_ELEMS(t) + off, rt->refs, (size_t)rt->count * sizeof *rt->refs);
         rt->count = 0; /* an applied active segment is dropped */
     }
     for (uint32_t i = 0; i < m->data_count; i++) {
@@ -166,7 +166,7 @@ static tcvm_status_t initialise(tcvm_store_t *s, tcvm_instance_t *inst, tcvm_err
                                 i, d->size, (unsigned long long)off,
                                 (unsigned long long)mem->size);
         if (d->size > 0)
-            memcpy(mem->data + off, d->bytes, d->size);
+            memcpy(mem->rt.data + off, d->bytes, d->size);
         rt->size = 0;
     }
     if (m->has_start) {
@@ -226,9 +226,9 @@ tcvm_status_t tcvm_instance_new(tcvm_store_t *store, const tcvm_module_t *module
         tcvm_global_t *g = &inst->own_globals[i - m->global_import_count];
         g->type = m->globals[i].type;
         g->store = store;
-        g->value = const_value(inst, &m->globals[i].init);
+        g->v.u64 = const_value(inst, &m->globals[i].init);
         inst->global_objs[i] = g;
-        inst->globals[i] = &g->value;
+        inst->globals[i] = &g->v.u64;
     }
     for (uint32_t i = m->table_import_count; i < m->table_count; i++)
         if ((st = tcvm__table_create(store, &m->tables[i], 0, &inst->tables[i], err)) != TCVM_OK)

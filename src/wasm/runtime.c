@@ -213,8 +213,8 @@ static void memory_release(tcvm_memory_t *m)
 {
     if (m == NULL)
         return;
-    if (m->data != NULL)
-        munmap(m->data, m->reserved);
+    if (m->rt.data != NULL)
+        munmap(m->rt.data, m->reserved);
     tcvm__budget_release(&m->store->budget, m->size);
     tcvm__free(m);
 }
@@ -228,8 +228,8 @@ static void table_release(tcvm_table_t *t)
 {
     if (t == NULL)
         return;
-    tcvm__budget_release(&t->store->budget, (size_t)t->size * sizeof *t->elems);
-    tcvm__free(t->elems);
+    tcvm__budget_release(&t->store->budget, (size_t)t->rt.size * sizeof *TCVM__TABLE_ELEMS(t));
+    tcvm__free(TCVM__TABLE_ELEMS(t));
     tcvm__free(t);
 }
 
@@ -597,7 +597,7 @@ tcvm_status_t tcvm__memory_create(tcvm_store_t *s, const tcvm_memtype_t *type,
     }
     m->store = s;
     m->type = *type;
-    m->max_pages = max;
+    m->rt.max_pages = max;
     m->reserved = (size_t)(max ? max : 1) * TCVM__PAGE_SIZE;
     void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
                    0);
@@ -607,37 +607,39 @@ tcvm_status_t tcvm__memory_create(tcvm_store_t *s, const tcvm_memtype_t *type,
         return tcvm__errorf(err, TCVM_ENOMEM, "cannot reserve %zu bytes of address space for a "
                             "memory", m->reserved);
     }
-    m->data = p;
+    m->rt.data = p;
     if (initial > 0 && mprotect(p, initial, PROT_READ | PROT_WRITE) != 0) {
         munmap(p, m->reserved);
         tcvm__free(m);
         tcvm__budget_release(&s->budget, initial);
         return tcvm__errorf(err, TCVM_ENOMEM, "cannot commit %zu bytes for a memory", initial);
     }
-    m->pages = type->limits.min;
+    m->rt.pages = type->limits.min;
     m->size = initial;
+    m->rt.size = (uint32_t)(initial > UINT32_MAX ? UINT32_MAX : initial);
     *out = m;
     return TCVM_OK;
 }
 
 tcvm_status_t tcvm__memory_grow(tcvm_memory_t *m, uint32_t delta, uint32_t *out_old)
 {
-    uint32_t old = m->pages;
+    uint32_t old = m->rt.pages;
     if (delta == 0) {
         *out_old = old;
         return TCVM_OK;
     }
-    if (delta > m->max_pages || old > m->max_pages - delta)
+    if (delta > m->rt.max_pages || old > m->rt.max_pages - delta)
         return TCVM_ELIMIT;
     size_t add = (size_t)delta * TCVM__PAGE_SIZE;
     if (!tcvm__budget_charge(&m->store->budget, add))
         return TCVM_ELIMIT;
-    if (mprotect(m->data + m->size, add, PROT_READ | PROT_WRITE) != 0) {
+    if (mprotect(m->rt.data + m->size, add, PROT_READ | PROT_WRITE) != 0) {
         tcvm__budget_release(&m->store->budget, add);
         return TCVM_ENOMEM;
     }
-    m->pages = old + delta;
+    m->rt.pages = old + delta;
     m->size += add;
+    m->rt.size = (uint32_t)(m->size > UINT32_MAX ? UINT32_MAX : m->size);
     *out_old = old;
     return TCVM_OK;
 }
@@ -666,7 +668,7 @@ tcvm_status_t tcvm_memory_new(tcvm_store_t *store, const tcvm_memtype_t *type,
 tcvm_memtype_t tcvm_memory_type(const tcvm_memory_t *memory)
 {
     tcvm_memtype_t t = memory->type;
-    t.limits.min = memory->pages;
+    t.limits.min = memory->rt.pages;
     return t;
 }
 
@@ -677,12 +679,12 @@ size_t tcvm_memory_size(const tcvm_memory_t *memory)
 
 uint32_t tcvm_memory_pages(const tcvm_memory_t *memory)
 {
-    return memory->pages;
+    return memory->rt.pages;
 }
 
 uint8_t *tcvm_memory_data(tcvm_memory_t *memory)
 {
-    return memory->data;
+    return memory->rt.data;
 }
 
 tcvm_status_t tcvm_memory_read(const tcvm_memory_t *memory, uint64_t offset, void *dst,
@@ -691,7 +693,7 @@ tcvm_status_t tcvm_memory_read(const tcvm_memory_t *memory, uint64_t offset, voi
     if (offset > memory->size || size > memory->size - offset)
         return TCVM_TRAP_MEMORY_OOB;
     if (size > 0)
-        memcpy(dst, memory->data + offset, size);
+        memcpy(dst, memory->rt.data + offset, size);
     return TCVM_OK;
 }
 
@@ -701,7 +703,7 @@ tcvm_status_t tcvm_memory_write(tcvm_memory_t *memory, uint64_t offset, const vo
     if (offset > memory->size || size > memory->size - offset)
         return TCVM_TRAP_MEMORY_OOB;
     if (size > 0)
-        memcpy(memory->data + offset, src, size);
+        memcpy(memory->rt.data + offset, src, size);
     return TCVM_OK;
 }
 
@@ -739,9 +741,9 @@ tcvm_status_t tcvm__table_create(tcvm_store_t *s, const tcvm_tabletype_t *type, 
     }
     for (uint32_t i = 0; i < type->limits.min; i++)
         elems[i] = init;
-    t->elems = elems;
-    t->size = type->limits.min;
-    t->max = max;
+    t->rt.data = elems;
+    t->rt.size = type->limits.min;
+    t->rt.max_size = max;
     t->type = *type;
     t->store = s;
     *out = t;
@@ -750,25 +752,25 @@ tcvm_status_t tcvm__table_create(tcvm_store_t *s, const tcvm_tabletype_t *type, 
 
 tcvm_status_t tcvm__table_grow(tcvm_table_t *t, uint32_t delta, uint64_t init, uint32_t *out_old)
 {
-    uint32_t old = t->size;
-    if (delta > t->max || old > t->max - delta)
+    uint32_t old = t->rt.size;
+    if (delta > t->rt.max_size || old > t->rt.max_size - delta)
         return TCVM_ELIMIT;
     if (delta == 0) {
         *out_old = old;
         return TCVM_OK;
     }
-    size_t add = (size_t)delta * sizeof *t->elems;
+    size_t add = (size_t)delta * sizeof *TCVM__TABLE_ELEMS(t);
     if (!tcvm__budget_charge(&t->store->budget, add))
         return TCVM_ELIMIT;
-    uint64_t *p = tcvm__reallocarray(t->elems, (size_t)old + delta, sizeof *p);
+    uint64_t *p = tcvm__reallocarray(TCVM__TABLE_ELEMS(t), (size_t)old + delta, sizeof *p);
     if (p == NULL) {
         tcvm__budget_release(&t->store->budget, add);
         return TCVM_ENOMEM;
     }
     for (uint32_t i = old; i < old + delta; i++)
         p[i] = init;
-    t->elems = p;
-    t->size = old + delta;
+    t->rt.data = p;
+    t->rt.size = old + delta;
     *out_old = old;
     return TCVM_OK;
 }
@@ -803,30 +805,30 @@ tcvm_status_t tcvm_table_new(tcvm_store_t *store, const tcvm_tabletype_t *type, 
 tcvm_tabletype_t tcvm_table_type(const tcvm_table_t *table)
 {
     tcvm_tabletype_t t = table->type;
-    t.limits.min = table->size;
+    t.limits.min = table->rt.size;
     return t;
 }
 
 uint32_t tcvm_table_size(const tcvm_table_t *table)
 {
-    return table->size;
+    return table->rt.size;
 }
 
 tcvm_status_t tcvm_table_get(const tcvm_table_t *table, uint32_t index, tcvm_val_t *out_val)
 {
-    if (index >= table->size)
+    if (index >= table->rt.size)
         return TCVM_TRAP_TABLE_OOB;
-    *out_val = tcvm__slot_to_val(table->type.elem, table->elems[index]);
+    *out_val = tcvm__slot_to_val(table->type.elem, TCVM__TABLE_ELEMS(table)[index]);
     return TCVM_OK;
 }
 
 tcvm_status_t tcvm_table_set(tcvm_table_t *table, uint32_t index, tcvm_val_t val)
 {
-    if (index >= table->size)
+    if (index >= table->rt.size)
         return TCVM_TRAP_TABLE_OOB;
     if (!ref_ok(table->store, table->type.elem, &val))
         return TCVM_WASM_TYPE;
-    table->elems[index] = tcvm__val_to_slot(&val);
+    TCVM__TABLE_ELEMS(table)[index] = tcvm__val_to_slot(&val);
     return TCVM_OK;
 }
 
@@ -856,7 +858,7 @@ tcvm_status_t tcvm_global_new(tcvm_store_t *store, const tcvm_globaltype_t *type
     if (g == NULL)
         return TCVM_ENOMEM;
     g->type = *type;
-    g->value = tcvm__val_to_slot(&init);
+    g->v.u64 = tcvm__val_to_slot(&init);
     g->store = store;
     tcvm_status_t st = tcvm__store_own(store, g, tcvm__free);
     if (st != TCVM_OK) {
@@ -874,7 +876,7 @@ tcvm_globaltype_t tcvm_global_type(const tcvm_global_t *global)
 
 tcvm_val_t tcvm_global_get(const tcvm_global_t *global)
 {
-    return tcvm__slot_to_val(global->type.type, global->value);
+    return tcvm__slot_to_val(global->type.type, global->v.u64);
 }
 
 tcvm_status_t tcvm_global_set(tcvm_global_t *global, tcvm_val_t val)
@@ -885,6 +887,6 @@ tcvm_status_t tcvm_global_set(tcvm_global_t *global, tcvm_val_t val)
         (val.type == TCVM_FUNCREF && val.of.funcref != NULL &&
          val.of.funcref->store != global->store))
         return TCVM_WASM_TYPE;
-    global->value = tcvm__val_to_slot(&val);
+    global->v.u64 = tcvm__val_to_slot(&val);
     return TCVM_OK;
 }

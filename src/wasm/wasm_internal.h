@@ -189,26 +189,52 @@ struct tcvm_func {
     wtype_t own_type; /* FUNC_HOST: the copied type */
 };
 
-struct tcvm_memory {
+/*
+ * The parts of memories and tables that code compiled ahead of time reads directly: the layouts
+ * of wabt 1.0.32's wasm_rt_memory_t and wasm_rt_*_table_t, kept as the first member so that a
+ * pointer to the object is a pointer to them.
+ */
+typedef struct tcvm__rt_memory {
     uint8_t *data;
-    uint64_t size; /* bytes */
     uint32_t pages;
     uint32_t max_pages; /* effective: declared maximum and store limit */
-    size_t reserved;    /* bytes of address space reserved */
+    uint32_t size;      /* bytes, saturated at UINT32_MAX (the AOT tier caps pages below 65536) */
+} tcvm__rt_memory_t;
+
+typedef struct tcvm__rt_table {
+    void *data; /* uint64_t per element (tcvm_func_t* or externref), or AOT funcref records */
+    uint32_t max_size; /* effective maximum */
+    uint32_t size;
+} tcvm__rt_table_t;
+
+/* A function reference as AOT-compiled code holds it (wasm_rt_funcref_t). */
+typedef struct tcvm__rt_funcref {
+    uint32_t func_type;
+    void (*func)(void);
+    void *module_instance;
+} tcvm__rt_funcref_t;
+
+struct tcvm_memory {
+    tcvm__rt_memory_t rt; /* first */
+    uint64_t size;        /* bytes */
+    size_t reserved;      /* bytes of address space reserved */
     tcvm_memtype_t type;
     tcvm_store_t *store;
 };
 
 struct tcvm_table {
-    uint64_t *elems; /* tcvm_func_t* or externref, 0 = null */
-    uint32_t size;
-    uint32_t max;    /* effective maximum */
+    tcvm__rt_table_t rt; /* first */
     tcvm_tabletype_t type;
     tcvm_store_t *store;
 };
 
+#define TCVM__TABLE_ELEMS(t) ((uint64_t *)(t)->rt.data)
+
 struct tcvm_global {
-    uint64_t value;
+    union {
+        uint64_t u64;            /* numbers (low bytes for 32-bit types), references */
+        tcvm__rt_funcref_t aot;  /* funcref globals of the AOT tier */
+    } v;
     tcvm_globaltype_t type;
     tcvm_store_t *store;
 };
