@@ -138,12 +138,34 @@ typedef struct tcvm_extern {
 
 typedef struct tcvm_engine tcvm_engine_t;
 
+/* Execution tiers. */
+typedef enum tcvm_tier {
+    /* The interpreter: always available, fuel-metered when asked, deterministic. */
+    TCVM_TIER_INTERP = 0,
+    /* Ahead-of-time: each module is translated by Debian's wasm2c and compiled by the system C
+     * compiler into a shared object (cached), then run natively with guard-page bounds checks.
+     * Needs wasm2c and a C compiler at module creation. No fuel: running code is stopped with
+     * tcvm_store_interrupt. Memories are limited to 65535 pages. */
+    TCVM_TIER_AOT = 1,
+} tcvm_tier_t;
+
 typedef struct tcvm_engine_config {
     /* Compile fuel metering into modules: every executed instruction costs one unit of the
      * store's fuel, and running out traps with TCVM_TRAP_OUT_OF_FUEL. Without it, fuel is not
-     * counted and tcvm_store_set_fuel fails with TCVM_ESTATE. */
+     * counted and tcvm_store_set_fuel fails with TCVM_ESTATE. Interpreter only. */
     bool fuel;
+    tcvm_tier_t tier;
+    /* AOT: where compiled modules are cached (created 0700; must be owned by the user and not
+     * writable by others). NULL: $XDG_CACHE_HOME/2cvm/aot or ~/.cache/2cvm/aot. Copied. */
+    const char *aot_cache_dir;
+    /* AOT: the C compiler to run; NULL means "cc". Copied. */
+    const char *aot_cc;
+    /* AOT: maximum nesting of calls inside one compiled module; 0 means 10,000. */
+    uint32_t aot_max_depth;
 } tcvm_engine_config_t;
+
+/* True when this machine can build AOT code (wasm2c and a C compiler run). */
+TCVM_API bool tcvm_aot_available(const char *cc);
 
 /* Creates an engine; config NULL means defaults (no fuel). Caller owns the result. */
 TCVM_API tcvm_status_t tcvm_engine_new(const tcvm_engine_config_t *config,
@@ -219,7 +241,9 @@ TCVM_API uint64_t tcvm_store_fuel(const tcvm_store_t *store);
  * Asks running wasm code in the store to stop: the next fuel check traps with
  * TCVM_TRAP_INTERRUPTED, and so does every later call until tcvm_store_clear_interrupt. Safe to
  * call from any thread (a watchdog enforcing a deadline, for instance). Needs an engine made with
- * fuel metering, since fuel checks are where running code looks; TCVM_ESTATE otherwise.
+ * fuel metering, since fuel checks are where running code looks, or an AOT engine, where the
+ * running thread is signalled and unwinds when it is in compiled code (host functions it called
+ * finish first); TCVM_ESTATE otherwise.
  */
 TCVM_API tcvm_status_t tcvm_store_interrupt(tcvm_store_t *store);
 /* Lets code run again after tcvm_store_interrupt. */

@@ -10,6 +10,7 @@
  * inside code, the function index. Proposals outside WebAssembly 2.0 (SIMD, threads, memory64,
  * exceptions, tail calls, GC, multi-memory) are refused with TCVM_WASM_FEATURE naming them.
  */
+#include "wasm/aot.h"
 #include "wasm/wasm_internal.h"
 
 #include <stdarg.h>
@@ -1031,6 +1032,7 @@ static void module_free(tcvm_module_t *m)
     }
     tcvm__free(m->codes);
     tcvm__free(m->func_declared);
+    tcvm__aot_code_free(m->aot);
     tcvm__free(m);
 }
 
@@ -1053,6 +1055,8 @@ static tcvm_status_t module_decode(tcvm_engine_t *engine, const uint8_t *bytes_i
     m->engine = engine;
     dec_t d = {.m = m, .c = tcvm__cursor(bytes_in, size), .err = err, .compile = true};
     tcvm_status_t st = decode(&d);
+    if (st == TCVM_OK && engine->config.tier == TCVM_TIER_AOT)
+        st = tcvm__aot_compile(m, bytes_in, size, err);
     if (st != TCVM_OK) {
         module_free(m);
         return st;
@@ -1071,7 +1075,8 @@ tcvm_status_t tcvm_module_new(tcvm_engine_t *engine, const uint8_t *bytes_in, si
 
 tcvm_status_t tcvm_module_validate(const uint8_t *bytes_in, size_t size, tcvm_error_t *err)
 {
-    tcvm_engine_t engine = {{false}};
+    tcvm_engine_t engine;
+    memset(&engine, 0, sizeof engine); /* the interpreter's defaults: validation only */
     tcvm_module_t *m;
     tcvm_status_t st = module_decode(&engine, bytes_in, size, &m, err);
     if (st == TCVM_OK)

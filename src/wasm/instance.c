@@ -7,6 +7,7 @@
  * segment is applied, so functions that a failed instantiation already wrote into an imported
  * table stay valid for as long as the store lives.
  */
+#include "wasm/aot.h"
 #include "wasm/wasm_internal.h"
 
 static const char *kind_name(tcvm_externkind_t k)
@@ -31,7 +32,7 @@ static uint64_t const_value(const tcvm_instance_t *inst, const wconst_t *k)
     case WCONST_VALUE:
         return k->value;
     case WCONST_GLOBAL:
-        return *inst->globals[k->index];
+        return tcvm__global_get_slot(inst->global_objs[k->index]);
     case WCONST_FUNC:
         return (uint64_t)(uintptr_t)inst->funcs[k->index];
     }
@@ -149,8 +150,11 @@ static tcvm_status_t initialise(tcvm_store_t *s, tcvm_instance_t *inst, tcvm_err
             return tcvm__errorf(err, TCVM_TRAP_TABLE_OOB, "out of bounds table access: element "
                                 "segment %u (%u items at %llu) does not fit table %u of %u", i,
                                 rt->count, (unsigned long long)off, e->table, t->rt.size);
-        if (rt->count > 0)
-            memcpy(TCVM__TABLE_ELEMS(t) + off, rt->refs, (size_t)rt->count * sizeof *rt->refs);
+        for (uint32_t k = 0; k < rt->count; k++) {
+            if (!tcvm__table_set_slot(t, (uint32_t)off + k, rt->refs[k]))
+                return tcvm__errorf(err, TCVM_WASM_TYPE, "element segment %u: item %u cannot be "
+                                    "stored in a table of compiled code", i, k);
+        }
         rt->count = 0; /* an applied active segment is dropped */
     }
     for (uint32_t i = 0; i < m->data_count; i++) {
@@ -212,21 +216,28 @@ tcvm_status_t tcvm_instance_new(tcvm_store_t *store, const tcvm_module_t *module
     for (uint32_t i = 0; i < m->import_count; i++)
         if ((st = link_import(store, inst, i, &imports[i], err)) != TCVM_OK)
             return st;
+    if (m->aot != NULL && (st = tcvm__aot_instance_prepare(inst, err)) != TCVM_OK)
+        return st;
     for (uint32_t i = m->func_import_count; i < m->func_count; i++) {
-        tcvm_func_t *f = &inst->own_funcs[i - m->func_import_count];
+        uint32_t j = i - m->func_import_count;
+        tcvm_func_t *f = &inst->own_funcs[j];
         f->kind = FUNC_WASM;
         f->store = store;
         f->type = &m->types[m->func_types[i]];
         f->type_id = inst->type_ids[m->func_types[i]];
         f->instance = inst;
-        f->code = &m->codes[i - m->func_import_count];
+        f->code = &m->codes[j];
+        if (m->aot != NULL)
+            tcvm__aot_func_init(inst, f, j);
         inst->funcs[i] = f;
     }
     for (uint32_t i = m->global_import_count; i < m->global_count; i++) {
         tcvm_global_t *g = &inst->own_globals[i - m->global_import_count];
         g->type = m->globals[i].type;
         g->store = store;
-        g->v.u64 = const_value(inst, &m->globals[i].init);
+        if (!tcvm__global_set_slot(g, const_value(inst, &m->globals[i].init)))
+            return tcvm__errorf(err, TCVM_WASM_TYPE, "global %u: its initial function cannot be "
+                                "referred to by compiled code", i);
         inst->global_objs[i] = g;
         inst->globals[i] = &g->v.u64;
     }
@@ -252,6 +263,8 @@ tcvm_status_t tcvm_instance_new(tcvm_store_t *store, const tcvm_module_t *module
         inst->datas[i].bytes = m->datas[i].bytes;
         inst->datas[i].size = m->datas[i].size;
     }
+    if (m->aot != NULL && (st = tcvm__aot_instantiate(store, inst, err)) != TCVM_OK)
+        return st;
     if ((st = initialise(store, inst, err)) != TCVM_OK)
         return st;
     *out_instance = inst;

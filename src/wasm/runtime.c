@@ -9,6 +9,7 @@
  * moves; the interpreter bounds-checks every access anyway, so the reservation is about
  * stability, not safety. Everything a store creates is freed with the store.
  */
+#include "wasm/aot.h"
 #include "wasm/wasm_internal.h"
 
 #include <stdarg.h>
@@ -141,17 +142,43 @@ tcvm_status_t tcvm_engine_new(const tcvm_engine_config_t *config, tcvm_engine_t 
 {
     if (out_engine == NULL)
         return TCVM_EINVAL;
+    tcvm_engine_config_t cfg = {0};
+    if (config != NULL)
+        cfg = *config;
+    if (cfg.tier != TCVM_TIER_INTERP && cfg.tier != TCVM_TIER_AOT)
+        return TCVM_EINVAL;
+    if (cfg.tier == TCVM_TIER_AOT && cfg.fuel)
+        return TCVM_EUNSUPPORTED; /* compiled code is stopped by interrupts, not fuel */
     tcvm_engine_t *e = tcvm__calloc(1, sizeof *e);
     if (e == NULL)
         return TCVM_ENOMEM;
-    if (config != NULL)
-        e->config = *config;
+    e->config = cfg;
+    e->aot_cc = tcvm__strdup(cfg.aot_cc != NULL ? cfg.aot_cc : "cc");
+    if (cfg.aot_cache_dir != NULL)
+        e->aot_cache_dir = tcvm__strdup(cfg.aot_cache_dir);
+    if (e->aot_cc == NULL || (cfg.aot_cache_dir != NULL && e->aot_cache_dir == NULL) ||
+        pthread_mutex_init(&e->aot_lock, NULL) != 0) {
+        tcvm__free(e->aot_cc);
+        tcvm__free(e->aot_cache_dir);
+        tcvm__free(e);
+        return TCVM_ENOMEM;
+    }
+    e->config.aot_cc = e->aot_cc;
+    e->config.aot_cache_dir = e->aot_cache_dir;
+    if (e->config.aot_max_depth == 0)
+        e->config.aot_max_depth = 10000;
     *out_engine = e;
     return TCVM_OK;
 }
 
 void tcvm_engine_free(tcvm_engine_t *engine)
 {
+    if (engine == NULL)
+        return;
+    pthread_mutex_destroy(&engine->aot_lock);
+    tcvm__free(engine->aot_cc);
+    tcvm__free(engine->aot_cache_dir);
+    tcvm__free(engine->aot_tools);
     tcvm__free(engine);
 }
 
@@ -213,9 +240,16 @@ static void memory_release(tcvm_memory_t *m)
 {
     if (m == NULL)
         return;
+    tcvm_store_t *s = m->store;
+    for (size_t i = 0; i < s->mem_count; i++) {
+        if (s->mems[i] == m) {
+            s->mems[i] = s->mems[--s->mem_count];
+            break;
+        }
+    }
     if (m->rt.data != NULL)
         munmap(m->rt.data, m->reserved);
-    tcvm__budget_release(&m->store->budget, m->size);
+    tcvm__budget_release(&s->budget, m->size);
     tcvm__free(m);
 }
 
@@ -224,11 +258,23 @@ static void memory_free_fn(void *p)
     memory_release(p);
 }
 
+/* Tables of funcrefs in AOT stores hold the records compiled code reads; all others hold one
+ * 8-byte slot per element. */
+static bool table_aot_refs(const tcvm_store_t *s, tcvm_valtype_t elem)
+{
+    return s->engine->config.tier == TCVM_TIER_AOT && elem == TCVM_FUNCREF;
+}
+
+static size_t table_elem_size(const tcvm_table_t *t)
+{
+    return t->aot_refs ? sizeof(tcvm__rt_funcref_t) : sizeof(uint64_t);
+}
+
 static void table_release(tcvm_table_t *t)
 {
     if (t == NULL)
         return;
-    tcvm__budget_release(&t->store->budget, (size_t)t->rt.size * sizeof *TCVM__TABLE_ELEMS(t));
+    tcvm__budget_release(&t->store->budget, (size_t)t->rt.size * table_elem_size(t));
     tcvm__free(TCVM__TABLE_ELEMS(t));
     tcvm__free(t);
 }
@@ -258,6 +304,8 @@ static void instance_free(tcvm_instance_t *inst)
         for (uint32_t i = m->memory_import_count; i < m->memory_count; i++)
             memory_release(inst->memories[i]);
     }
+    if (inst->aot_inst != NULL || inst->aot_ctx != NULL)
+        tcvm__aot_instance_free(inst);
     if (inst->elems != NULL) {
         for (uint32_t i = 0; i < m->elem_count; i++)
             tcvm__free(inst->elems[i].refs);
@@ -289,6 +337,7 @@ void tcvm_store_free(tcvm_store_t *store)
     for (size_t i = store->obj_count; i-- > 0;)
         store->objs[i].free_fn(store->objs[i].ptr);
     tcvm__free(store->objs);
+    tcvm__free(store->mems);
     for (uint32_t i = 0; i < store->type_count; i++)
         tcvm__free(store->types[i].types);
     tcvm__free(store->types);
@@ -315,9 +364,12 @@ uint64_t tcvm_store_fuel(const tcvm_store_t *store)
 
 tcvm_status_t tcvm_store_interrupt(tcvm_store_t *store)
 {
-    if (!store->engine->config.fuel)
+    bool aot = store->engine->config.tier == TCVM_TIER_AOT;
+    if (!store->engine->config.fuel && !aot)
         return TCVM_ESTATE;
     atomic_store(&store->interrupt, 1);
+    if (aot)
+        tcvm__aot_interrupt(store);
     return TCVM_OK;
 }
 
@@ -563,6 +615,9 @@ tcvm_status_t tcvm_func_call(tcvm_store_t *store, tcvm_func_t *func, const tcvm_
         store->sp = fp + need;
         store->frame_depth++;
         st = tcvm__host_call(store, func, NULL, fp);
+    } else if (func->kind == FUNC_AOT) {
+        store->sp = fp + need;
+        st = tcvm__aot_call(store, func, fp);
     } else {
         st = tcvm__interp_call(store, func, fp);
     }
@@ -580,12 +635,23 @@ tcvm_status_t tcvm_func_call(tcvm_store_t *store, tcvm_func_t *func, const tcvm_
 tcvm_status_t tcvm__memory_create(tcvm_store_t *s, const tcvm_memtype_t *type,
                                   tcvm_memory_t **out, tcvm_error_t *err)
 {
+    bool aot = s->engine->config.tier == TCVM_TIER_AOT;
     uint32_t max = type->limits.has_max ? type->limits.max : TCVM_WASM_MAX_PAGES;
     if (max > s->limits.max_memory_pages)
         max = s->limits.max_memory_pages;
+    if (aot && max > TCVM_WASM_MAX_PAGES - 1)
+        max = TCVM_WASM_MAX_PAGES - 1; /* compiled code keeps the size in 32 bits */
     if (type->limits.min > max)
         return tcvm__errorf(err, TCVM_ELIMIT, "memory of %u pages exceeds the limit of %u pages",
                             type->limits.min, max);
+    if (s->mem_count == s->mem_cap) {
+        size_t cap = s->mem_cap ? s->mem_cap * 2 : 8;
+        tcvm_memory_t **p = tcvm__reallocarray(s->mems, cap, sizeof *p);
+        if (p == NULL)
+            return tcvm__errorf(err, TCVM_ENOMEM, "out of memory");
+        s->mems = p;
+        s->mem_cap = cap;
+    }
     size_t initial = (size_t)type->limits.min * TCVM__PAGE_SIZE;
     if (!tcvm__budget_charge(&s->budget, initial))
         return tcvm__errorf(err, TCVM_ELIMIT, "memory of %u pages exceeds the store's memory "
@@ -598,7 +664,10 @@ tcvm_status_t tcvm__memory_create(tcvm_store_t *s, const tcvm_memtype_t *type,
     m->store = s;
     m->type = *type;
     m->rt.max_pages = max;
-    m->reserved = (size_t)(max ? max : 1) * TCVM__PAGE_SIZE;
+    /* compiled code indexes with a 32-bit address plus a 32-bit offset and no check: its
+     * memories reserve all of that plus a guard page, so every stray access faults */
+    m->reserved = aot ? ((size_t)8 << 30) + TCVM__PAGE_SIZE
+                      : (size_t)(max ? max : 1) * TCVM__PAGE_SIZE;
     void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
                    0);
     if (p == MAP_FAILED) {
@@ -617,6 +686,7 @@ tcvm_status_t tcvm__memory_create(tcvm_store_t *s, const tcvm_memtype_t *type,
     m->rt.pages = type->limits.min;
     m->size = initial;
     m->rt.size = (uint32_t)(initial > UINT32_MAX ? UINT32_MAX : initial);
+    s->mems[s->mem_count++] = m; /* room was made above */
     *out = m;
     return TCVM_OK;
 }
@@ -718,6 +788,37 @@ tcvm_status_t tcvm_memory_grow(tcvm_memory_t *memory, uint32_t delta, uint32_t *
 
 /* ---- tables --------------------------------------------------------------------------- */
 
+uint64_t tcvm__table_get_slot(const tcvm_table_t *t, uint32_t i)
+{
+    if (!t->aot_refs)
+        return TCVM__TABLE_ELEMS(t)[i];
+    return tcvm__aot_funcref_to_slot(t->store, &((tcvm__rt_funcref_t *)t->rt.data)[i]);
+}
+
+bool tcvm__table_set_slot(tcvm_table_t *t, uint32_t i, uint64_t slot)
+{
+    if (!t->aot_refs) {
+        TCVM__TABLE_ELEMS(t)[i] = slot;
+        return true;
+    }
+    return tcvm__aot_funcref_from_slot(slot, &((tcvm__rt_funcref_t *)t->rt.data)[i]);
+}
+
+uint64_t tcvm__global_get_slot(const tcvm_global_t *g)
+{
+    if (g->store->engine->config.tier == TCVM_TIER_AOT && g->type.type == TCVM_FUNCREF)
+        return tcvm__aot_funcref_to_slot(g->store, &g->v.aot);
+    return g->v.u64;
+}
+
+bool tcvm__global_set_slot(tcvm_global_t *g, uint64_t slot)
+{
+    if (g->store->engine->config.tier == TCVM_TIER_AOT && g->type.type == TCVM_FUNCREF)
+        return tcvm__aot_funcref_from_slot(slot, &g->v.aot);
+    g->v.u64 = slot;
+    return true;
+}
+
 tcvm_status_t tcvm__table_create(tcvm_store_t *s, const tcvm_tabletype_t *type, uint64_t init,
                                  tcvm_table_t **out, tcvm_error_t *err)
 {
@@ -727,25 +828,35 @@ tcvm_status_t tcvm__table_create(tcvm_store_t *s, const tcvm_tabletype_t *type, 
     if (type->limits.min > max)
         return tcvm__errorf(err, TCVM_ELIMIT, "table of %u elements exceeds the limit of %u",
                             type->limits.min, max);
-    size_t bytes = (size_t)type->limits.min * sizeof(uint64_t);
+    bool aot_refs = table_aot_refs(s, type->elem);
+    size_t esize = aot_refs ? sizeof(tcvm__rt_funcref_t) : sizeof(uint64_t);
+    size_t bytes = (size_t)type->limits.min * esize;
     if (!tcvm__budget_charge(&s->budget, bytes))
         return tcvm__errorf(err, TCVM_ELIMIT, "table of %u elements exceeds the store's memory "
                             "budget", type->limits.min);
     tcvm_table_t *t = tcvm__calloc(1, sizeof *t);
-    uint64_t *elems = tcvm__calloc(type->limits.min ? type->limits.min : 1, sizeof *elems);
+    void *elems = tcvm__calloc(type->limits.min ? type->limits.min : 1, esize);
     if (t == NULL || elems == NULL) {
         tcvm__free(t);
         tcvm__free(elems);
         tcvm__budget_release(&s->budget, bytes);
         return tcvm__errorf(err, TCVM_ENOMEM, "out of memory");
     }
-    for (uint32_t i = 0; i < type->limits.min; i++)
-        elems[i] = init;
     t->rt.data = elems;
     t->rt.size = type->limits.min;
     t->rt.max_size = max;
     t->type = *type;
     t->store = s;
+    t->aot_refs = aot_refs;
+    for (uint32_t i = 0; i < type->limits.min; i++) {
+        if (!tcvm__table_set_slot(t, i, init)) {
+            tcvm__free(elems);
+            tcvm__free(t);
+            tcvm__budget_release(&s->budget, bytes);
+            return tcvm__errorf(err, TCVM_WASM_TYPE, "this function cannot be stored in a table "
+                                "of compiled code");
+        }
+    }
     *out = t;
     return TCVM_OK;
 }
@@ -759,17 +870,23 @@ tcvm_status_t tcvm__table_grow(tcvm_table_t *t, uint32_t delta, uint64_t init, u
         *out_old = old;
         return TCVM_OK;
     }
-    size_t add = (size_t)delta * sizeof *TCVM__TABLE_ELEMS(t);
+    size_t esize = table_elem_size(t);
+    size_t add = (size_t)delta * esize;
     if (!tcvm__budget_charge(&t->store->budget, add))
         return TCVM_ELIMIT;
-    uint64_t *p = tcvm__reallocarray(TCVM__TABLE_ELEMS(t), (size_t)old + delta, sizeof *p);
+    void *p = tcvm__reallocarray(t->rt.data, (size_t)old + delta, esize);
     if (p == NULL) {
         tcvm__budget_release(&t->store->budget, add);
         return TCVM_ENOMEM;
     }
-    for (uint32_t i = old; i < old + delta; i++)
-        p[i] = init;
     t->rt.data = p;
+    for (uint32_t i = old; i < old + delta; i++) {
+        if (!tcvm__table_set_slot(t, i, init)) {
+            memset((uint8_t *)p + (size_t)old * esize, 0, add);
+            tcvm__budget_release(&t->store->budget, add);
+            return TCVM_WASM_TYPE;
+        }
+    }
     t->rt.size = old + delta;
     *out_old = old;
     return TCVM_OK;
@@ -818,7 +935,7 @@ tcvm_status_t tcvm_table_get(const tcvm_table_t *table, uint32_t index, tcvm_val
 {
     if (index >= table->rt.size)
         return TCVM_TRAP_TABLE_OOB;
-    *out_val = tcvm__slot_to_val(table->type.elem, TCVM__TABLE_ELEMS(table)[index]);
+    *out_val = tcvm__slot_to_val(table->type.elem, tcvm__table_get_slot(table, index));
     return TCVM_OK;
 }
 
@@ -828,7 +945,8 @@ tcvm_status_t tcvm_table_set(tcvm_table_t *table, uint32_t index, tcvm_val_t val
         return TCVM_TRAP_TABLE_OOB;
     if (!ref_ok(table->store, table->type.elem, &val))
         return TCVM_WASM_TYPE;
-    TCVM__TABLE_ELEMS(table)[index] = tcvm__val_to_slot(&val);
+    if (!tcvm__table_set_slot(table, index, tcvm__val_to_slot(&val)))
+        return TCVM_WASM_TYPE;
     return TCVM_OK;
 }
 
@@ -858,8 +976,11 @@ tcvm_status_t tcvm_global_new(tcvm_store_t *store, const tcvm_globaltype_t *type
     if (g == NULL)
         return TCVM_ENOMEM;
     g->type = *type;
-    g->v.u64 = tcvm__val_to_slot(&init);
     g->store = store;
+    if (!tcvm__global_set_slot(g, tcvm__val_to_slot(&init))) {
+        tcvm__free(g);
+        return TCVM_WASM_TYPE;
+    }
     tcvm_status_t st = tcvm__store_own(store, g, tcvm__free);
     if (st != TCVM_OK) {
         tcvm__free(g);
@@ -876,7 +997,7 @@ tcvm_globaltype_t tcvm_global_type(const tcvm_global_t *global)
 
 tcvm_val_t tcvm_global_get(const tcvm_global_t *global)
 {
-    return tcvm__slot_to_val(global->type.type, global->v.u64);
+    return tcvm__slot_to_val(global->type.type, tcvm__global_get_slot(global));
 }
 
 tcvm_status_t tcvm_global_set(tcvm_global_t *global, tcvm_val_t val)
@@ -887,6 +1008,7 @@ tcvm_status_t tcvm_global_set(tcvm_global_t *global, tcvm_val_t val)
         (val.type == TCVM_FUNCREF && val.of.funcref != NULL &&
          val.of.funcref->store != global->store))
         return TCVM_WASM_TYPE;
-    global->v.u64 = tcvm__val_to_slot(&val);
+    if (!tcvm__global_set_slot(global, tcvm__val_to_slot(&val)))
+        return TCVM_WASM_TYPE;
     return TCVM_OK;
 }

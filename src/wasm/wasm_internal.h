@@ -18,6 +18,7 @@
 #ifndef TCVM_WASM_INTERNAL_H
 #define TCVM_WASM_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "base/base.h"
@@ -128,8 +129,15 @@ typedef struct wcode {
 } wcode_t;
 
 struct tcvm_engine {
-    tcvm_engine_config_t config;
+    tcvm_engine_config_t config; /* strings point at the copies below */
+    char *aot_cache_dir;
+    char *aot_cc;
+    pthread_mutex_t aot_lock; /* guards aot_tools */
+    char *aot_tools;          /* identities of wasm2c and the compiler: part of the cache key */
+    bool aot_is_clang;
 };
+
+struct tcvm__aot_code;
 
 struct tcvm_module {
     tcvm_engine_t *engine;
@@ -162,6 +170,7 @@ struct tcvm_module {
     uint8_t *data_bytes; /* one copy of all data segment bytes */
     wcode_t *codes;      /* func_count - func_import_count entries */
     bool *func_declared; /* functions that ref.func may name (exported, in elements, ...) */
+    struct tcvm__aot_code *aot; /* AOT engines: the loaded compiled code */
     struct {
         bool seen; /* memory.init or data.drop used before any data count was known */
         uint32_t index, func;
@@ -170,24 +179,6 @@ struct tcvm_module {
 };
 
 /* ---- store and runtime objects --------------------------------------------------------- */
-
-typedef enum func_kind {
-    FUNC_WASM,
-    FUNC_HOST,
-} func_kind_t;
-
-struct tcvm_func {
-    func_kind_t kind;
-    tcvm_store_t *store;
-    uint32_t type_id;      /* canonical within the store: equal ids = equal types */
-    const wtype_t *type;
-    tcvm_instance_t *instance; /* FUNC_WASM */
-    const wcode_t *code;       /* FUNC_WASM */
-    tcvm_host_fn_t host;       /* FUNC_HOST */
-    void *env;
-    void (*env_free)(void *);
-    wtype_t own_type; /* FUNC_HOST: the copied type */
-};
 
 /*
  * The parts of memories and tables that code compiled ahead of time reads directly: the layouts
@@ -214,6 +205,30 @@ typedef struct tcvm__rt_funcref {
     void *module_instance;
 } tcvm__rt_funcref_t;
 
+typedef enum func_kind {
+    FUNC_WASM,
+    FUNC_HOST,
+    FUNC_AOT,
+} func_kind_t;
+
+struct tcvm_func {
+    func_kind_t kind;
+    tcvm_store_t *store;
+    uint32_t type_id;      /* canonical within the store: equal ids = equal types */
+    const wtype_t *type;
+    tcvm_instance_t *instance; /* FUNC_WASM */
+    const wcode_t *code;       /* FUNC_WASM */
+    tcvm_host_fn_t host;       /* FUNC_HOST */
+    void *env;
+    void (*env_free)(void *);
+    wtype_t own_type; /* FUNC_HOST: the copied type */
+    /* AOT stores: how compiled code refers to this function, once it can */
+    bool has_aot_ref;
+    tcvm__rt_funcref_t aot_ref;
+    void (*aot_fn)(void);                   /* FUNC_AOT: the compiled function */
+    void (*aot_call)(void *, uint64_t *);   /* FUNC_AOT: the same, with slots */
+};
+
 struct tcvm_memory {
     tcvm__rt_memory_t rt; /* first */
     uint64_t size;        /* bytes */
@@ -226,6 +241,7 @@ struct tcvm_table {
     tcvm__rt_table_t rt; /* first */
     tcvm_tabletype_t type;
     tcvm_store_t *store;
+    bool aot_refs; /* elements are tcvm__rt_funcref_t (funcref tables of AOT stores) */
 };
 
 #define TCVM__TABLE_ELEMS(t) ((uint64_t *)(t)->rt.data)
@@ -264,6 +280,8 @@ struct tcvm_instance {
     welem_rt_t *elems;
     wdata_rt_t *datas;
     tcvm_instance_t *next; /* store's list */
+    void *aot_inst;        /* AOT: the generated instance struct */
+    void *aot_ctx;         /* AOT: its import context (tcvm_aot_ctx_t) */
 };
 
 /* One call frame of the interpreter. */
@@ -298,6 +316,11 @@ struct tcvm_store {
     uint32_t type_cap;
     uint32_t *type_hash; /* ids + 1, 0 = empty */
     uint32_t type_hash_cap;
+    /* AOT: every memory of the store, for the fault handler, and the thread running
+     * compiled code of the store (for interrupts) */
+    tcvm_memory_t **mems;
+    size_t mem_count, mem_cap;
+    pthread_t *_Atomic aot_thread;
     /* owned objects */
     tcvm_instance_t *instances;
     store_obj_t *objs;
@@ -339,6 +362,12 @@ tcvm_status_t tcvm__host_call(tcvm_store_t *s, tcvm_func_t *f, tcvm_instance_t *
 tcvm_status_t tcvm__trapf(tcvm_store_t *s, tcvm_status_t st, const char *fmt, ...)
     TCVM__PRINTF(3, 4);
 uint64_t tcvm__val_to_slot(const tcvm_val_t *v);
+/* Elements and global values as slots (tcvm_func_t* for funcrefs) in either representation;
+ * the setters fail for a function compiled code cannot refer to. */
+uint64_t tcvm__table_get_slot(const tcvm_table_t *t, uint32_t i);
+bool tcvm__table_set_slot(tcvm_table_t *t, uint32_t i, uint64_t slot);
+uint64_t tcvm__global_get_slot(const tcvm_global_t *g);
+bool tcvm__global_set_slot(tcvm_global_t *g, uint64_t slot);
 tcvm_val_t tcvm__slot_to_val(tcvm_valtype_t t, uint64_t slot);
 bool tcvm__functype_equal(const wtype_t *a, const wtype_t *b);
 

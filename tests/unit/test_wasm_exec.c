@@ -19,7 +19,7 @@ static void setup(fixture_t *fx, const char *wat, bool fuel, const tcvm_store_li
 {
     size_t size;
     uint8_t *bin = tcvm_test_wat(wat, &size);
-    tcvm_engine_config_t cfg = {fuel};
+    tcvm_engine_config_t cfg = {.fuel = fuel};
     tcvm_error_t err;
     CHECK_OK(tcvm_engine_new(&cfg, &fx->engine));
     tcvm_status_t st = tcvm_module_new(fx->engine, bin, size, &fx->module, &err);
