@@ -215,6 +215,16 @@ TCVM_API tcvm_status_t tcvm_store_set_fuel(tcvm_store_t *store, uint64_t fuel);
 /* Remaining fuel (0 when exhausted or when fuel is off). */
 TCVM_API uint64_t tcvm_store_fuel(const tcvm_store_t *store);
 
+/*
+ * Asks running wasm code in the store to stop: the next fuel check traps with
+ * TCVM_TRAP_INTERRUPTED, and so does every later call until tcvm_store_clear_interrupt. Safe to
+ * call from any thread (a watchdog enforcing a deadline, for instance). Needs an engine made with
+ * fuel metering, since fuel checks are where running code looks; TCVM_ESTATE otherwise.
+ */
+TCVM_API tcvm_status_t tcvm_store_interrupt(tcvm_store_t *store);
+/* Lets code run again after tcvm_store_interrupt. */
+TCVM_API void tcvm_store_clear_interrupt(tcvm_store_t *store);
+
 /* The detail of the last failed call, trap or instantiation in this store. */
 TCVM_API const tcvm_error_t *tcvm_store_error(const tcvm_store_t *store);
 
