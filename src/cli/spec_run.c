@@ -187,6 +187,15 @@ static void skip(spec_file_t *f, spec_kind_t kind, unsigned line, const char *re
     if (f->opt->verbose)
         tcvm__buf_printf(&f->report, "  line %u: %s: skipped: %s\n", line, spec_kind_name(kind),
                          reason);
+    /* Group by cause: leave out where in the module it was ("(code section, ..., offset N)"),
+     * which differs from module to module. */
+    char key[SPEC_REASON_SIZE];
+    textf(key, sizeof key, "%s", reason);
+    char *place = strrchr(key, '(');
+    if (place != NULL && place > key && place[-1] == ' ' && strstr(place, "offset") != NULL &&
+        key[strlen(key) - 1] == ')')
+        place[-1] = '\0';
+    reason = key;
     for (size_t i = 0; i < f->skip_kinds; i++) {
         if (strcmp(f->skips[i].text, reason) == 0) {
             f->skips[i].count++;
@@ -690,8 +699,11 @@ static action_result_t action_instance(spec_file_t *f, json_t *module_name, tcvm
     }
     const spec_slot_t *s = &f->slots[slot];
     if (s->instance == NULL) {
-        textf(why, why_size, "the module of line %u %s: %s", s->line,
-              s->skipped ? "was skipped" : "is unavailable", s->reason);
+        /* a skip reason leaves out the line, so that the skips of one cause count together */
+        if (s->skipped)
+            textf(why, why_size, "its module was skipped: %s", s->reason);
+        else
+            textf(why, why_size, "the module of line %u is unavailable: %s", s->line, s->reason);
         return s->skipped ? ACTION_SKIP : ACTION_FAILED;
     }
     *out = s->instance;
