@@ -28,5 +28,7 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 const char *cli_option(int argc, char **argv, int *i, const char *name, bool *missing);
 
 /* Command groups, one per cmd_*.c file. */
+int cli_cmd_wasm(int argc, char **argv);
+int cli_cmd_spec(int argc, char **argv);
 
 #endif

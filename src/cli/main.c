@@ -24,6 +24,8 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"version", cmd_version, "print the version of 2cvm"},
+    {"wasm", cli_cmd_wasm, "validate or run a core WebAssembly module"},
+    {"spec", cli_cmd_spec, "run WebAssembly spec-test scripts (.wast) against the engine"},
 };
 
 void cli_errorf(const char *fmt, ...)
