@@ -27,6 +27,9 @@ bool cli_parse_u64(const char *s, uint64_t *out);
  * does not match name. Advances *i past a separate value. Reports a missing value. */
 const char *cli_option(int argc, char **argv, int *i, const char *name, bool *missing);
 
+/* Parses "interp" or "aot"; reports anything else. */
+bool cli_parse_tier(const char *s, int *out_tier);
+
 /* Command groups, one per cmd_*.c file. */
 int cli_cmd_wasm(int argc, char **argv);
 int cli_cmd_spec(int argc, char **argv);

@@ -38,6 +38,7 @@ static void spec_usage(FILE *out)
             "  --verbose          describe every failure and skip; show spectest.print calls\n"
             "  --show N           failures described per file (default %u)\n"
             "  --fuel N           meter fuel, N units for each call and instantiation\n"
+            "  --tier interp|aot  the engine tier to run on (default interp)\n"
             "  --timeout SECONDS  time limit per file (default %u; 0 = none)\n"
             "  --no-fork          run every file in this process (for debugging)\n"
             "  --wast2json PATH   the wast2json to run (default: wast2json from PATH)\n"
@@ -249,6 +250,9 @@ int cli_cmd_spec(int argc, char **argv)
                 cli_errorf("--fuel needs a number, not '%s'", v);
                 goto out;
             }
+        } else if ((v = cli_option(argc, argv, &i, "--tier", &missing)) != NULL) {
+            if (!cli_parse_tier(v, &opt.tier))
+                goto out;
         } else if ((v = cli_option(argc, argv, &i, "--timeout", &missing)) != NULL) {
             if (!cli_parse_u64(v, &n) || n > 86400) {
                 cli_errorf("--timeout needs seconds (at most 86400), not '%s'", v);

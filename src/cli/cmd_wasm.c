@@ -30,7 +30,8 @@ static void wasm_usage(FILE *out)
             "          each result on its own line\n"
             "\n"
             "  --invoke NAME       the exported function to call\n"
-            "  --fuel N            stop with a trap after N executed instructions\n"
+            "  --fuel N            stop with a trap after N executed instructions (interp)\n"
+            "  --tier interp|aot   run on the interpreter (default) or ahead-of-time code\n"
             "  --max-memory PAGES  cap every memory at PAGES pages of 64 KiB\n"
             "\n"
             "Values are TYPE:LITERAL: i32:7 i64:-1 f32:1.5 f64:0x1p-3 f32:inf f32:nan\n"
@@ -212,6 +213,7 @@ static int cmd_run(int argc, char **argv)
     const char *path = NULL, *invoke = NULL;
     uint64_t fuel = 0, pages = 0;
     bool has_fuel = false;
+    int tier = TCVM_TIER_INTERP;
     int first_arg = argc; /* index of the first ARG */
     for (int i = 1; i < argc; i++) {
         bool missing = false;
@@ -230,6 +232,9 @@ static int cmd_run(int argc, char **argv)
                 return CLI_USAGE;
             }
             has_fuel = true;
+        } else if ((v = cli_option(argc, argv, &i, "--tier", &missing)) != NULL) {
+            if (!cli_parse_tier(v, &tier))
+                return CLI_USAGE;
         } else if ((v = cli_option(argc, argv, &i, "--max-memory", &missing)) != NULL) {
             if (!cli_parse_u64(v, &pages) || pages == 0 || pages > TCVM_WASM_MAX_PAGES) {
                 cli_errorf("--max-memory needs a number of 64 KiB pages (1..%u), not '%s'",
@@ -267,7 +272,11 @@ static int cmd_run(int argc, char **argv)
     tcvm_status_t st;
 
     if (read_module(path, &bytes, &size) != TCVM_OK) goto out;
-    tcvm_engine_config_t config = {.fuel = has_fuel};
+    if (has_fuel && tier == TCVM_TIER_AOT) {
+        cli_errorf("--fuel needs the interpreter (--tier interp)");
+        goto out;
+    }
+    tcvm_engine_config_t config = {.fuel = has_fuel, .tier = (tcvm_tier_t)tier};
     if ((st = tcvm_engine_new(&config, &engine)) != TCVM_OK) {
         cli_errorf("cannot create the engine: %s", tcvm_status_message(st));
         goto out;

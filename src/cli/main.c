@@ -3,6 +3,7 @@
  * `2cvm` entry point: finds the command group named by the first argument and hands it the rest.
  */
 #include "cli/cli.h"
+#include "tcvm/wasm.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -68,6 +69,20 @@ const char *cli_option(int argc, char **argv, int *i, const char *name, bool *mi
     }
     *i += 1;
     return argv[*i];
+}
+
+bool cli_parse_tier(const char *s, int *out_tier)
+{
+    if (strcmp(s, "interp") == 0) {
+        *out_tier = TCVM_TIER_INTERP;
+        return true;
+    }
+    if (strcmp(s, "aot") == 0) {
+        *out_tier = TCVM_TIER_AOT;
+        return true;
+    }
+    cli_errorf("--tier is 'interp' or 'aot', not '%s'", s);
+    return false;
 }
 
 static void usage(FILE *out)

@@ -44,6 +44,7 @@ void spec_counts_add(spec_counts_t *dst, const spec_counts_t *src);
 typedef struct spec_options {
     const char *wast2json; /* the tool to run (looked up in PATH); "wast2json" by default */
     uint64_t fuel;         /* fuel for each call and instantiation; 0: no fuel metering */
+    int tier;              /* tcvm_tier_t: the engine tier the scripts run on */
     unsigned show;         /* failures described per file */
     bool verbose;          /* every failure, every skip reason, spectest prints */
 } spec_options_t;

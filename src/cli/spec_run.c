@@ -1346,7 +1346,7 @@ void spec_run_file(const char *path, const spec_options_t *opt, spec_counts_t *o
         textf(why, sizeof why, "%s has no \"commands\" list", json_path);
         goto fail_file;
     }
-    tcvm_engine_config_t config = {.fuel = opt->fuel != 0};
+    tcvm_engine_config_t config = {.fuel = opt->fuel != 0, .tier = (tcvm_tier_t)opt->tier};
     tcvm_status_t st = tcvm_engine_new(&config, &f.engine);
     if (st == TCVM_OK) st = tcvm_store_new(f.engine, NULL, &f.store);
     if (st != TCVM_OK) {
