@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define TCVM_AOT_ABI 1u
+#define TCVM_AOT_ABI 2u
 #define TCVM_AOT_MODULE_SYMBOL "tcvm_aot_module_v1"
 
 /* A function reference as generated code stores it (wabt 1.0.32 wasm_rt_funcref_t). */
@@ -59,8 +59,15 @@ typedef struct tcvm_aot_import {
     void (*thunk)(void);
 } tcvm_aot_import_t;
 
-/* The import context the library fills for each instance before instantiating it. */
+/*
+ * The import context the library fills for each instance before instantiating it. It starts
+ * with a magic number that is never a user-space address: wasm2c 1.0.32 passes to an import
+ * called through a funcref made from an element segment not the context but the address of the
+ * instance-struct field that holds it, and the thunks tell the two apart by this first word.
+ */
+#define TCVM_AOT_CTX_MAGIC 0xc7a0c7a0c7a0c7a1ull
 typedef struct tcvm_aot_ctx {
+    uint64_t magic;          /* TCVM_AOT_CTX_MAGIC */
     void *instance;          /* the library's tcvm_instance_t */
     void **objects;          /* per import: memory/table/global storage (see the glue) */
     void (**direct_fn)(void); /* per import: compiled callee, or NULL for the generic path */

@@ -83,6 +83,8 @@ static tcvm_status_t emit_thunk(tcvm_buf_t *b, uint32_t k, const wtype_t *t)
         (st = params(b, "struct Z_i_instance_t *ctx_", t, true)) != TCVM_OK)
         return st;
     st = tcvm__buf_printf(b, ")\n{\n    tcvm_aot_ctx_t *c = (tcvm_aot_ctx_t *)ctx_;\n"
+                             "    if (c->magic != TCVM_AOT_CTX_MAGIC)\n"
+                             "        c = *(tcvm_aot_ctx_t **)ctx_;\n"
                              "    if (c->direct_fn[%u] != NULL)\n        return ((", k);
     if (st != TCVM_OK || (st = ret_type(b, t)) != TCVM_OK ||
         (st = tcvm__buf_printf(b, " (*)(")) != TCVM_OK || (st = params(b, "void *", t, false)) != TCVM_OK ||

@@ -193,7 +193,12 @@ static tcvm_func_t *lookup_ref(tcvm_store_t *s, const tcvm__rt_funcref_t *ref)
             for (uint32_t i = 0; i < m->func_count - m->func_import_count; i++)
                 if ((void (*)(void))inst->own_funcs[i].aot_fn == ref->func)
                     return &inst->own_funcs[i];
-        } else if (ref->module_instance == inst->aot_ctx) {
+        } else if (ref->module_instance == inst->aot_ctx ||
+                   ((uintptr_t)ref->module_instance - (uintptr_t)inst->aot_inst <
+                        m->aot->desc->instance_size &&
+                    *(void **)ref->module_instance == inst->aot_ctx)) {
+            /* the context itself, or (funcrefs wasm2c made from segments) the address of the
+             * instance field that holds it */
             const tcvm__aot_layout_t *lay = &m->aot->layout;
             for (uint32_t k = 0; k < lay->import_count; k++)
                 if (lay->imports[k].kind == TCVM_EXTERN_FUNC &&
@@ -257,13 +262,9 @@ static void api_call_import(void *ctx_, uint32_t k, uint64_t *slots)
     tcvm_func_t *f = inst->funcs[inst->module->imports[k].index];
     tcvm_status_t st;
     if (f->kind == FUNC_HOST) {
-        uint32_t np = f->type->param_count, nr = f->type->result_count;
-        uint64_t *saved = s->sp;
-        s->sp = NULL; /* nested interpreter entries are impossible in an AOT store */
-        (void)np;
-        (void)nr;
+        /* slots live on this thread's stack; nested entries from the host take their argument
+         * slots above the store's current stack pointer, which the outer entry set */
         st = tcvm__host_call(s, f, inst, slots);
-        s->sp = saved;
     } else {
         st = tcvm__aot_call(s, f, slots);
     }
@@ -495,6 +496,7 @@ tcvm_status_t tcvm__aot_instance_prepare(tcvm_instance_t *inst, tcvm_error_t *er
     inst->aot_inst = tcvm__calloc(1, code->desc->instance_size ? code->desc->instance_size : 1);
     if (ctx == NULL || inst->aot_inst == NULL)
         return tcvm__errorf(err, TCVM_ENOMEM, "out of memory");
+    ctx->magic = TCVM_AOT_CTX_MAGIC;
     ctx->instance = inst;
     ctx->objects = tcvm__calloc(n + 1, sizeof *ctx->objects);
     ctx->direct_fn = tcvm__calloc(n + 1, sizeof *ctx->direct_fn);

@@ -616,7 +616,9 @@ tcvm_status_t tcvm_func_call(tcvm_store_t *store, tcvm_func_t *func, const tcvm_
         store->frame_depth++;
         st = tcvm__host_call(store, func, NULL, fp);
     } else if (func->kind == FUNC_AOT) {
+        /* every entry counts towards the call-depth limit, so host/guest recursion is bounded */
         store->sp = fp + need;
+        store->frame_depth++;
         st = tcvm__aot_call(store, func, fp);
     } else {
         st = tcvm__interp_call(store, func, fp);
