@@ -4,10 +4,11 @@
 # SHARED_DIR/wasm-testsuite (90 files at the pinned commit) through `2cvm spec`. Fails if any
 # command failed, or if fewer than 25,000 assertions passed (a runner that skipped its way
 # through would not count). Skipped, loudly, when the shared suite or wast2json is absent.
-# Usage: bash spec_core.sh PATH_TO_2cvm SHARED_DIR   (from tests/e2e)
+# Usage: bash spec_core.sh PATH_TO_2cvm SHARED_DIR [interp|aot]   (from tests/e2e)
 set -uo pipefail
 cli=${1:?usage: spec_core.sh PATH_TO_2cvm SHARED_DIR}
 shared=${2:?usage: spec_core.sh PATH_TO_2cvm SHARED_DIR}
+tier=${3:-interp}
 suite=$shared/wasm-testsuite
 min_assertions=25000
 if [ ! -d "$suite" ]; then
@@ -22,8 +23,8 @@ files=()
 for f in "$suite"/*.wast; do
   case $(basename "$f") in simd_*) ;; *) files+=("$f") ;; esac
 done
-echo "running ${#files[@]} non-SIMD core spec files from $suite"
-out=$("$cli" spec "${files[@]}"); rc=$?
+echo "running ${#files[@]} non-SIMD core spec files from $suite on the $tier tier"
+out=$("$cli" spec --tier "$tier" --timeout 1200 "${files[@]}"); rc=$?
 # every file that did not pass cleanly, then the totals
 printf '%s\n' "$out" | grep -v '^PASS .*: [0-9]* passed, 0 failed, 0 skipped$'
 last=$(printf '%s\n' "$out" | tail -n 1)
@@ -36,4 +37,4 @@ if [ -z "$asserts" ] || [ "$asserts" -lt "$min_assertions" ]; then
   echo "FAILED: only ${asserts:-0} assertions passed (at least $min_assertions expected)"
   exit 1
 fi
-echo "core spec suite: $asserts assertions passed"
+echo "core spec suite ($tier): $asserts assertions passed"
