@@ -24,6 +24,11 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"version", cmd_version, "print the version of 2cvm"},
+    {"keygen", cli_cmd_keygen, "make a participant's signing key and age identity"},
+    {"manifest", cli_cmd_manifest, "check, show, digest, sign and verify a manifest"},
+    {"seal", cli_cmd_seal, "encrypt to age recipients"},
+    {"open", cli_cmd_open, "decrypt an age file with an identity"},
+    {"transcript", cli_cmd_transcript, "verify a runtime transcript"},
 };
 
 void cli_errorf(const char *fmt, ...)

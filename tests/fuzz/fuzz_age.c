@@ -26,8 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ready) {
         uint8_t secret[32];
         memset(secret, 0x42, sizeof secret); /* AGE-SECRET-KEY-1GFPYYSJZ... of the spec */
-        if (tcvm_age_identity_from_secret(secret, &id) != TCVM_OK)
-            abort();
+        if (tcvm_age_identity_from_secret(secret, &id) != TCVM_OK) abort();
         ready = true;
     }
 
@@ -44,8 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* in pieces whose sizes come from the data: the verdict must not depend on them */
     tcvm_opener_t *o;
     size_t total = 0;
-    if (tcvm_open_begin(&id, 1, discard, &total, &o) != TCVM_OK)
-        abort();
+    if (tcvm_open_begin(&id, 1, discard, &total, &o) != TCVM_OK) abort();
     tcvm_status_t st = TCVM_OK;
     size_t pos = 0, step = size > 0 ? (size_t)data[0] % 97 + 1 : 1;
     while (st == TCVM_OK && pos < size) {
@@ -54,20 +52,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += n;
         step = step * 7 % 65599 + 1;
     }
-    if (st == TCVM_OK)
-        st = tcvm_open_finish(o);
+    if (st == TCVM_OK) st = tcvm_open_finish(o);
     tcvm_open_destroy(o);
-    if ((st == TCVM_OK) != (whole == TCVM_OK))
-        abort();
-    if (st == TCVM_OK && total != out_size)
-        abort();
+    if ((st == TCVM_OK) != (whole == TCVM_OK)) abort();
+    if (st == TCVM_OK && total != out_size) abort();
 
     /* the header parser alone, on the header-shaped prefix */
     size_t end = tcvm__age_header_end(data, size);
     if (end > 0) {
         tcvm_age_header_t h;
-        if (tcvm__age_header_parse(data, end, &h, &err) == TCVM_OK)
-            tcvm__age_header_free(&h);
+        if (tcvm__age_header_parse(data, end, &h, &err) == TCVM_OK) tcvm__age_header_free(&h);
     }
 
     /* the key-file parsers */
