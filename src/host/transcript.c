@@ -426,10 +426,12 @@ typedef struct head {
     uint64_t count, time_ms;
     uint8_t last[32];
     bool final;
+    uint8_t named_key[32];
+    uint8_t sig[64];
 } head_t;
 
-static tcvm_status_t read_head(const line_t *l, size_t lineno, const uint8_t key[32], head_t *h,
-                               tcvm_error_t *err)
+/* Reads the shape and values of the head line; its signature is checked by verify_head. */
+static tcvm_status_t read_head(const line_t *l, size_t lineno, head_t *h, tcvm_error_t *err)
 {
     static const char *const top[] = {"head", "key", "signature"};
     static const char *const inner[] = {"count", "last", "time", "final"};
@@ -445,7 +447,6 @@ static tcvm_status_t read_head(const line_t *l, size_t lineno, const uint8_t key
         goto done;
     }
     json_t *hd = json_object_get(o, "head"), *v;
-    uint8_t sig[64], named[32];
     size_t n = 0;
     v = json_object_get(hd, "count");
     bool ok = json_is_integer(v) && json_integer_value(v) >= 0;
@@ -458,39 +459,42 @@ static tcvm_status_t read_head(const line_t *l, size_t lineno, const uint8_t key
     ok = ok && json_is_boolean(v);
     h->final = json_is_true(v);
     v = json_object_get(o, "key");
-    ok =
-        ok && json_is_string(v) &&
-        tcvm_sign_public_parse(json_string_value(v), json_string_length(v), named, NULL) == TCVM_OK;
+    ok = ok && json_is_string(v) &&
+         tcvm_sign_public_parse(json_string_value(v), json_string_length(v), h->named_key, NULL) ==
+             TCVM_OK;
     v = json_object_get(o, "signature");
     ok = ok && json_is_string(v) &&
-         tcvm__b64_decode(json_string_value(v), json_string_length(v), true, sig, sizeof sig, &n) &&
+         tcvm__b64_decode(json_string_value(v), json_string_length(v), true, h->sig, sizeof h->sig,
+                          &n) &&
          n == 64;
     if (!ok) {
         tcvm__errorf(err, st, "line %zu (head): a value is malformed", lineno);
-        goto done;
-    }
-    st = BROKEN;
-    if (memcmp(named, key, 32) != 0) {
-        char have[TCVM_SIGN_PUBLIC_TEXT_SIZE], want[TCVM_SIGN_PUBLIC_TEXT_SIZE];
-        tcvm_sign_public_format(named, have);
-        tcvm_sign_public_format(key, want);
-        tcvm__errorf(err, st, "line %zu (head): signed by %s, not by the runtime key %s", lineno,
-                     have, want);
-        goto done;
-    }
-    uint8_t msg[TCVM_TRANSCRIPT_HEAD_MESSAGE_SIZE];
-    head_message(h->count, h->last, h->time_ms, h->final, msg);
-    if (tcvm_sign_verify(key, msg, sizeof msg, sig) != TCVM_OK) {
-        tcvm__errorf(err, st,
-                     "line %zu (head): the signature does not verify with the runtime key: the "
-                     "head was altered",
-                     lineno);
         goto done;
     }
     st = TCVM_OK;
 done:
     json_decref(o);
     return st;
+}
+
+static tcvm_status_t verify_head(const head_t *h, size_t lineno, const uint8_t key[32],
+                                 tcvm_error_t *err)
+{
+    if (memcmp(h->named_key, key, 32) != 0) {
+        char have[TCVM_SIGN_PUBLIC_TEXT_SIZE], want[TCVM_SIGN_PUBLIC_TEXT_SIZE];
+        tcvm_sign_public_format(h->named_key, have);
+        tcvm_sign_public_format(key, want);
+        return tcvm__errorf(err, BROKEN, "line %zu (head): signed by %s, not by the runtime key %s",
+                            lineno, have, want);
+    }
+    uint8_t msg[TCVM_TRANSCRIPT_HEAD_MESSAGE_SIZE];
+    head_message(h->count, h->last, h->time_ms, h->final, msg);
+    if (tcvm_sign_verify(key, msg, sizeof msg, h->sig) != TCVM_OK)
+        return tcvm__errorf(err, BROKEN,
+                            "line %zu (head): the signature does not verify with the runtime key: "
+                            "the head was altered",
+                            lineno);
+    return TCVM_OK;
 }
 
 /* The seq of a record line, if it parses; for naming where a misplaced record went. */
@@ -664,12 +668,15 @@ tcvm_status_t tcvm_transcript_load(const uint8_t *data, size_t size, const uint8
         n++;
         start = i + 1;
     }
+    /* every line is read (and the chain walked) before the signature is checked: the verdict
+     * is the same in either order, and a broken chain is the more precise report */
     head_t h;
-    if ((st = read_head(&lines[count - 1], count, runtime_key, &h, err)) != TCVM_OK) goto fail;
+    if ((st = read_head(&lines[count - 1], count, &h, err)) != TCVM_OK) goto fail;
     size_t records = count - 1;
     for (size_t i = 0; i < records; i++) {
         if ((st = read_record(t, lines, records, i, err)) != TCVM_OK) goto fail;
     }
+    if ((st = verify_head(&h, count, runtime_key, err)) != TCVM_OK) goto fail;
     st = BROKEN;
     if (h.count > records) {
         tcvm__errorf(err, st,
