@@ -9,6 +9,8 @@
 
 #include "crypto/io.h"
 
+#include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +31,10 @@ tcvm_status_t tcvm_keygen_write(const char *dir, const char *name, bool overwrit
                             "0-9, '.', '_', '-', starting with a letter or digit)",
                             name ? name : "", TCVM_MANIFEST_MAX_ID_SIZE);
     if (dir == NULL || dir[0] == '\0') dir = ".";
+    /* a new key directory is private to its owner */
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return tcvm__errorf(err, TCVM_EIO, "%s: cannot create the directory: %s", dir,
+                            strerror(errno));
     tcvm_keygen_paths_t paths;
     tcvm_status_t st;
     if ((st = path_in(paths.sign_key, dir, name, ".sign.pem", err)) != TCVM_OK ||
