@@ -249,7 +249,10 @@ tcvm_status_t tcvm_seal_buffer(const tcvm_age_recipient_t *recipients, size_t co
     tcvm_buf_t b = {0};
     tcvm_sealer_t *s;
     tcvm_status_t st = tcvm_seal_begin(recipients, count, flags, buf_write, &b, &s, err);
-    if (st != TCVM_OK) return st;
+    if (st != TCVM_OK) {
+        tcvm__buf_free(&b); /* a header may have been written before the failure */
+        return st;
+    }
     st = tcvm_seal_update(s, plaintext, size);
     if (st == TCVM_OK) st = tcvm_seal_finish(s);
     if (st != TCVM_OK) {
