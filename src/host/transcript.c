@@ -587,10 +587,11 @@ static tcvm_status_t read_record(tcvm_transcript_t *t, const line_t *lines, size
     json_object_foreach(fields, name, v)
     {
         if (!field_name_valid(name, strlen(name)) ||
-            !(json_is_string(v) || json_is_integer(v) || json_is_boolean(v))) {
+            !(json_is_string(v) || (json_is_integer(v) && json_integer_value(v) >= 0) ||
+              json_is_boolean(v))) {
             tcvm__errorf(err, st,
                          "record %zu (line %zu): field \"%.64s\": names are [a-z][a-z0-9_]*, "
-                         "values strings, integers or booleans",
+                         "values strings, non-negative integers or booleans",
                          i, i + 1, name);
             goto done;
         }

@@ -372,8 +372,11 @@ TEST(transcript_malformed_input)
          "record 0 (line 1): type must be lowercase words joined by '.'"},
         {"{\"seq\":0,\"time\":\"2026-11-18T08:26:40.000Z\",\"type\":\"a.b\",\"prev\":0,"
          "\"fields\":{\"x\":[1]}}",
-         "record 0 (line 1): field \"x\": names are [a-z][a-z0-9_]*, values strings, integers "
-         "or booleans"},
+         "record 0 (line 1): field \"x\": names are [a-z][a-z0-9_]*, values strings, "
+         "non-negative integers or booleans"},
+        {"{\"seq\":0,\"time\":\"2026-11-18T08:26:40.000Z\",\"type\":\"a.b\",\"prev\":0,"
+         "\"fields\":{\"n\":-1}}",
+         "record 0 (line 1): field \"n\""},
         {"{\"seq\":0,\"time\":\"2026-11-18T08:26:40.000Z\",\"type\":\"a.b\",\"prev\":\"00\","
          "\"fields\":{}}",
          "record 0 (line 1): prev must be 64 hex digits"},
