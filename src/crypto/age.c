@@ -284,8 +284,10 @@ struct tcvm_opener {
     tcvm_seal_write_fn write;
     void *ctx;
     open_state_t state;
-    tcvm_buf_t in; /* bytes not consumed yet */
-    size_t in_off; /* consumed prefix of in */
+    tcvm_buf_t in;      /* bytes not consumed yet */
+    size_t in_off;      /* consumed prefix of in */
+    size_t hdr_scanned; /* header bytes already searched, so each byte is searched once */
+    size_t mac_at;      /* where the "---" line starts, 0 until found */
     tcvm_aead_t *aead;
     uint8_t file_key[TCVM_AGE_FILE_KEY_SIZE];
     bool have_nonce;
@@ -421,6 +423,27 @@ static tcvm_status_t open_chunk(tcvm_opener_t *o, size_t size, bool last)
     return TCVM_OK;
 }
 
+/*
+ * tcvm__age_header_end, resumable: a header that arrives a few bytes at a time is searched once
+ * in all, not once per call.
+ */
+static size_t header_end(tcvm_opener_t *o)
+{
+    const uint8_t *d = o->in.data;
+    size_t size = o->in.size;
+    if (o->mac_at == 0) {
+        size_t i = o->hdr_scanned > 3 ? o->hdr_scanned - 3 : 0;
+        for (; i + 3 < size && o->mac_at == 0; i++) {
+            if (d[i] == '\n' && memcmp(d + i + 1, "---", 3) == 0) o->mac_at = i + 1;
+        }
+        o->hdr_scanned = o->mac_at ? o->mac_at : size;
+        if (o->mac_at == 0) return 0;
+    }
+    const uint8_t *lf = memchr(d + o->hdr_scanned, '\n', size - o->hdr_scanned);
+    o->hdr_scanned = size;
+    return lf == NULL ? 0 : (size_t)(lf - d) + 1;
+}
+
 /* Consumes what the buffered binary input allows; at_end when no more input will come. */
 static tcvm_status_t open_progress(tcvm_opener_t *o, bool at_end)
 {
@@ -433,7 +456,7 @@ static tcvm_status_t open_progress(tcvm_opener_t *o, bool at_end)
                          "not an age file: it does not start with \"age-encryption.org/v1\"");
             return open_fail(o, TCVM_CRYPTO_AGE_MALFORMED);
         }
-        size_t end = tcvm__age_header_end(o->in.data, o->in.size);
+        size_t end = header_end(o);
         if (end == 0) {
             if (o->in.size > TCVM_AGE_MAX_HEADER_SIZE) {
                 tcvm__errorf(&o->error, TCVM_CRYPTO_AGE_MALFORMED,
