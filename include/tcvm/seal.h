@@ -154,6 +154,11 @@ TCVM_API tcvm_status_t tcvm_age_recipients_parse(const char *text, size_t size,
                                                  tcvm_age_recipient_t **out_recipients,
                                                  size_t *out_count, tcvm_error_t *err);
 
+/* tcvm_age_recipients_parse on the file at path (at most 1 MiB). */
+TCVM_API tcvm_status_t tcvm_age_recipients_load(const char *path,
+                                                tcvm_age_recipient_t **out_recipients,
+                                                size_t *out_count, tcvm_error_t *err);
+
 /* ---- keygen --------------------------------------------------------------------------- */
 
 /* Where tcvm_keygen_write put a participant's files (paths owned by the struct). */

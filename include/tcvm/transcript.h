@@ -118,6 +118,11 @@ TCVM_API tcvm_status_t tcvm_transcript_load(const uint8_t *data, size_t size,
                                             const uint8_t runtime_key[TCVM_SIGN_PUBLIC_SIZE],
                                             tcvm_transcript_t **out, tcvm_error_t *err);
 
+/* tcvm_transcript_load on the file at path (the message then starts with the path). */
+TCVM_API tcvm_status_t tcvm_transcript_load_file(const char *path,
+                                                 const uint8_t runtime_key[TCVM_SIGN_PUBLIC_SIZE],
+                                                 tcvm_transcript_t **out, tcvm_error_t *err);
+
 /* The signed head of a loaded transcript: when it was signed and whether it was final. */
 TCVM_API void tcvm_transcript_head(const tcvm_transcript_t *t, uint64_t *out_time_ms,
                                    bool *out_final);

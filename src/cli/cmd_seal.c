@@ -41,17 +41,6 @@ static bool add_recipients(tcvm_age_recipient_t **list, size_t *count,
     return true;
 }
 
-static char *read_text(const char *path, size_t *out_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
-    fclose(f);
-    *out_size = n;
-    return buf;
-}
-
 int cli_cmd_seal(int argc, char **argv)
 {
     tcvm_age_recipient_t *recipients = NULL;
@@ -76,21 +65,15 @@ int cli_cmd_seal(int argc, char **argv)
                 rc = CLI_FAIL;
             }
         } else if (!missing && (v = cli_option(argc, argv, &i, "--to-file", &missing)) != NULL) {
-            size_t size;
-            char *text = read_text(v, &size);
             tcvm_age_recipient_t *rs;
             size_t n;
-            if (text == NULL || size == 1 << 20) {
-                cli_errorf("seal: cannot read %s (or larger than 1 MiB)", v);
-                rc = CLI_FAIL;
-            } else if (tcvm_age_recipients_parse(text, size, &rs, &n, &err) != TCVM_OK) {
-                cli_errorf("seal: %s: %s", v, err.message);
+            if (tcvm_age_recipients_load(v, &rs, &n, &err) != TCVM_OK) {
+                cli_errorf("seal: %s", err.message);
                 rc = CLI_FAIL;
             } else {
                 if (!add_recipients(&recipients, &count, rs, n)) rc = CLI_FAIL;
                 tcvm_seal_free(rs);
             }
-            free(text);
         } else if (!missing && (v = cli_option(argc, argv, &i, "-o", &missing)) != NULL) {
             out = v;
         } else if (missing) {

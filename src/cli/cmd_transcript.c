@@ -21,38 +21,6 @@ static void transcript_usage(FILE *out)
             "--show prints each verified record.\n");
 }
 
-static uint8_t *read_all(const char *path, size_t *out_size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf != NULL) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        if (cap >= ((size_t)512 << 20)) { /* well past the transcript limit: let it refuse */
-            break;
-        }
-        uint8_t *grown = realloc(buf, cap * 2);
-        if (grown == NULL) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
-    }
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return NULL;
-    }
-    *out_size = n;
-    return buf;
-}
-
 int cli_cmd_transcript(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -91,17 +59,9 @@ int cli_cmd_transcript(int argc, char **argv)
         cli_errorf("transcript verify: --key: %s", err.message);
         return CLI_USAGE;
     }
-    size_t size = 0;
-    uint8_t *data = read_all(path, &size);
-    if (data == NULL) {
-        cli_errorf("%s: cannot read", path);
-        return CLI_FAIL;
-    }
     tcvm_transcript_t *t;
-    tcvm_status_t st = tcvm_transcript_load(data, size, key, &t, &err);
-    free(data);
-    if (st != TCVM_OK) {
-        cli_errorf("%s: does not verify: %s", path, err.message);
+    if (tcvm_transcript_load_file(path, key, &t, &err) != TCVM_OK) {
+        cli_errorf("transcript verify: %s", err.message);
         return CLI_FAIL;
     }
     uint64_t head_time;

@@ -239,3 +239,16 @@ tcvm_status_t tcvm_age_recipients_parse(const char *text, size_t size,
     *out_count = l.count;
     return TCVM_OK;
 }
+
+tcvm_status_t tcvm_age_recipients_load(const char *path, tcvm_age_recipient_t **out_recipients,
+                                       size_t *out_count, tcvm_error_t *err)
+{
+    uint8_t *data;
+    size_t size;
+    tcvm_status_t st = tcvm__read_file(path, 1 << 20, &data, &size, err);
+    if (st != TCVM_OK) return st;
+    st = tcvm_age_recipients_parse((const char *)data, size, out_recipients, out_count, err);
+    tcvm__free(data);
+    if (st != TCVM_OK) return tcvm__error_prefix(err, st, "%s", path);
+    return TCVM_OK;
+}

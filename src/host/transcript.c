@@ -9,6 +9,7 @@
 #include "base/base.h"
 #include "crypto/codec.h"
 #include "crypto/crypto.h"
+#include "crypto/io.h"
 #include "tcvm/transcript.h"
 
 #include <jansson.h>
@@ -716,6 +717,19 @@ fail:
     tcvm__free(lines);
     tcvm_transcript_destroy(t);
     return st;
+}
+
+tcvm_status_t tcvm_transcript_load_file(const char *path, const uint8_t runtime_key[32],
+                                        tcvm_transcript_t **out, tcvm_error_t *err)
+{
+    uint8_t *data;
+    size_t size;
+    tcvm_status_t st = tcvm__read_file(path, TCVM_TRANSCRIPT_MAX_SIZE, &data, &size, err);
+    if (st != TCVM_OK) return st;
+    st = tcvm_transcript_load(data, size, runtime_key, out, err);
+    tcvm__free(data);
+    if (st != TCVM_OK) return tcvm__error_prefix(err, st, "%s", path);
+    return TCVM_OK;
 }
 
 void tcvm_transcript_head(const tcvm_transcript_t *t, uint64_t *out_time_ms, bool *out_final)

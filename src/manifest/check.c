@@ -55,16 +55,6 @@ static size_t first_same_id(const void *arr, size_t stride, size_t i)
     return k;
 }
 
-static bool find_participant(const tcvm_manifest_t *m, const char *id, size_t *out)
-{
-    return tcvm_manifest_find_participant(m, id, out);
-}
-
-static bool find_component(const tcvm_manifest_t *m, const char *id, size_t *out)
-{
-    return tcvm_manifest_find_component(m, id, out);
-}
-
 static tcvm_status_t unique_ids(const tcvm_manifest_t *m, tcvm_error_t *err)
 {
     for (size_t i = 0; i < m->participant_count; i++) {
@@ -130,7 +120,7 @@ static tcvm_status_t usable_recipients(const tcvm_manifest_t *m, tcvm_error_t *e
 static tcvm_status_t resolve_participant(const tcvm_manifest_t *m, const char *ref,
                                          const char *path, size_t *out, tcvm_error_t *err)
 {
-    if (find_participant(m, ref, out)) return TCVM_OK;
+    if (tcvm_manifest_find_participant(m, ref, out)) return TCVM_OK;
     char names[256];
     id_names(m->participants, sizeof *m->participants, m->participant_count, names, sizeof names);
     return fail(err, "%s: \"%s\" is not a participant (participants: %s)", path, ref, names);
@@ -139,7 +129,7 @@ static tcvm_status_t resolve_participant(const tcvm_manifest_t *m, const char *r
 static tcvm_status_t resolve_component(const tcvm_manifest_t *m, const char *ref, const char *path,
                                        size_t *out, tcvm_error_t *err)
 {
-    if (find_component(m, ref, out)) return TCVM_OK;
+    if (tcvm_manifest_find_component(m, ref, out)) return TCVM_OK;
     char names[256];
     id_names(m->components, sizeof *m->components, m->component_count, names, sizeof names);
     return fail(err, "%s: \"%s\" is not a component (components: %s)", path, ref, names);

@@ -469,7 +469,7 @@ TEST(transcript_cli_verify)
              keytext, dir);
     CHECK_EQ(run(cmd), 1);
     snprintf(cmd, sizeof cmd,
-             "grep -q 'does not verify: the chain breaks between record 1 (line 2) and record 2' "
+             "grep -q 'transcript.jsonl: the chain breaks between record 1 (line 2) and record 2' "
              "%s/out",
              dir);
     CHECK_EQ(run(cmd), 0);
