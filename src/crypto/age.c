@@ -673,6 +673,10 @@ tcvm_status_t tcvm_open_buffer(const tcvm_age_identity_t *ids, size_t count, con
                                size_t size, uint8_t **out, size_t *out_size, tcvm_error_t *err)
 {
     plain_sink_t sink = {{0}, SIZE_MAX};
+    /* the plaintext is shorter than the ciphertext: one allocation, no regrowth */
+    sink.buf.data = tcvm__malloc(size);
+    if (sink.buf.data == NULL) return tcvm__errorf(err, TCVM_ENOMEM, "open: out of memory");
+    sink.buf.cap = size;
     tcvm_status_t st = open_into_sink(ids, count, -1, data, size, &sink, sink_write, &sink, err);
     if (st != TCVM_OK) {
         tcvm__buf_free_secret(&sink.buf);
