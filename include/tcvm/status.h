@@ -64,12 +64,17 @@
     X(MANIFEST_SCHEMA, -301, "manifest does not follow the schema")                                \
     X(MANIFEST_SEMANTIC, -302, "manifest is inconsistent")                                         \
     X(MANIFEST_CONSENT, -303, "consent signature missing or invalid")                              \
+    X(MANIFEST_VALUE, -304, "malformed size, duration or identifier")                              \
+    X(MANIFEST_BUNDLE, -305, "malformed consent bundle")                                           \
     /* crypto */                                                                                   \
     X(CRYPTO_FAILED, -400, "cryptographic operation failed")                                       \
     X(CRYPTO_BAD_KEY, -401, "malformed or unusable key")                                           \
     X(CRYPTO_BAD_SIGNATURE, -402, "signature does not verify")                                     \
     X(CRYPTO_DECRYPT, -403, "decryption failed")                                                   \
     X(CRYPTO_NO_IDENTITY, -404, "no identity matches any recipient")                               \
+    X(CRYPTO_AGE_MALFORMED, -450, "malformed age file, armor or key encoding")                     \
+    X(CRYPTO_AGE_MAC, -451, "age header MAC does not verify")                                      \
+    X(CRYPTO_AGE_TRUNCATED, -452, "age payload is truncated")                                      \
     /* attest */                                                                                   \
     X(ATTEST_MALFORMED, -500, "malformed attestation evidence")                                    \
     X(ATTEST_VERIFY, -501, "attestation verification failed")                                      \
@@ -82,6 +87,8 @@
     /* host runtime */                                                                             \
     X(HOST_POLICY, -700, "refused by the manifest policy")                                         \
     X(HOST_STATE, -701, "runtime is in the wrong lifecycle state")                                 \
-    X(HOST_JOB_FAILED, -702, "the job failed")
+    X(HOST_JOB_FAILED, -702, "the job failed")                                                     \
+    X(TRANSCRIPT_MALFORMED, -790, "malformed transcript")                                          \
+    X(TRANSCRIPT_BROKEN, -791, "transcript chain or head signature does not verify")
 
 #endif

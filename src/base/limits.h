@@ -37,4 +37,42 @@
 #define TCVM_WASM_DEFAULT_STACK_SLOTS (1u << 20)  /* 8 MiB of 8-byte value slots */
 #define TCVM_WASM_MAX_STACK_SLOTS (1u << 26)
 
+/* manifest: document shape (see docs/manifest.md) */
+#define TCVM_MANIFEST_MAX_SIZE ((size_t)1 << 20)   /* manifest file, 1 MiB */
+#define TCVM_MANIFEST_MAX_PARTICIPANTS 64u
+#define TCVM_MANIFEST_MAX_COMPONENTS 256u
+#define TCVM_MANIFEST_MAX_INPUTS 1024u
+#define TCVM_MANIFEST_MAX_OUTPUTS 1024u
+#define TCVM_MANIFEST_MAX_CHANNELS 4096u
+#define TCVM_MANIFEST_MAX_REFS 256u                /* readers / recipients of one item */
+#define TCVM_MANIFEST_MAX_MEASUREMENTS 64u
+#define TCVM_MANIFEST_MAX_CHIP_IDS 256u
+#define TCVM_MANIFEST_MAX_ID_SIZE 64u              /* bytes of an id */
+#define TCVM_MANIFEST_MAX_NAME_SIZE 256u           /* interface and export names */
+#define TCVM_MANIFEST_MAX_TEXT_SIZE 4096u          /* free-text descriptions */
+/* manifest: resource limits a manifest may grant */
+#define TCVM_MANIFEST_MIN_MEMORY 65536ull          /* one WebAssembly page */
+#define TCVM_MANIFEST_MAX_MEMORY (4ull << 30)      /* 4 GiB, all of wasm32 */
+#define TCVM_MANIFEST_MAX_FUEL (1ull << 53)        /* exact in every JSON reader */
+#define TCVM_MANIFEST_MAX_TIME_MS (24ull * 3600 * 1000)
+#define TCVM_MANIFEST_MAX_INPUT_SIZE (64ull << 30)
+#define TCVM_MANIFEST_MAX_OUTPUT_SIZE (16ull << 30)
+#define TCVM_BUNDLE_MAX_SIZE ((size_t)4 << 20)     /* base64 manifest + signatures */
+
+/* age: sealed outputs (see docs/seal.md) */
+#define TCVM_AGE_MAX_HEADER_SIZE ((size_t)1 << 20)
+#define TCVM_AGE_MAX_STANZAS 1024u
+#define TCVM_AGE_MAX_STANZA_ARGS 64u
+#define TCVM_AGE_MAX_RECIPIENTS 256u
+#define TCVM_AGE_MAX_IDENTITIES 256u
+#define TCVM_AGE_MAX_KEY_TEXT 1024u                /* one bech32 key string */
+#define TCVM_AGE_MAX_ARMORED_SIZE ((size_t)64 << 20) /* armored files are decoded whole */
+#define TCVM_SEAL_MAX_BUFFERED ((size_t)256 << 20) /* plaintext held back for stdout */
+
+/* transcript (see docs/transcript.md) */
+#define TCVM_TRANSCRIPT_MAX_SIZE ((size_t)256 << 20)
+#define TCVM_TRANSCRIPT_MAX_RECORDS 1000000u
+#define TCVM_TRANSCRIPT_MAX_RECORD_SIZE ((size_t)64 << 10)
+#define TCVM_TRANSCRIPT_MAX_FIELDS 64u
+
 #endif

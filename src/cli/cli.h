@@ -33,5 +33,10 @@ bool cli_parse_tier(const char *s, int *out_tier);
 /* Command groups, one per cmd_*.c file. */
 int cli_cmd_wasm(int argc, char **argv);
 int cli_cmd_spec(int argc, char **argv);
+int cli_cmd_keygen(int argc, char **argv);
+int cli_cmd_manifest(int argc, char **argv);
+int cli_cmd_seal(int argc, char **argv);
+int cli_cmd_open(int argc, char **argv);
+int cli_cmd_transcript(int argc, char **argv);
 
 #endif

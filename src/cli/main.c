@@ -27,6 +27,11 @@ static const struct {
     {"version", cmd_version, "print the version of 2cvm"},
     {"wasm", cli_cmd_wasm, "validate or run a core WebAssembly module"},
     {"spec", cli_cmd_spec, "run WebAssembly spec-test scripts (.wast) against the engine"},
+    {"keygen", cli_cmd_keygen, "make a participant's signing key and age identity"},
+    {"manifest", cli_cmd_manifest, "check, show, digest, sign and verify a manifest"},
+    {"seal", cli_cmd_seal, "encrypt to age recipients"},
+    {"open", cli_cmd_open, "decrypt an age file with an identity"},
+    {"transcript", cli_cmd_transcript, "verify a runtime transcript"},
 };
 
 void cli_errorf(const char *fmt, ...)
