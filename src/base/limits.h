@@ -37,4 +37,17 @@
 #define TCVM_WASM_DEFAULT_STACK_SLOTS (1u << 20)  /* 8 MiB of 8-byte value slots */
 #define TCVM_WASM_MAX_STACK_SLOTS (1u << 26)
 
+/* attest: evidence, certificate tables, certificates, guest interfaces */
+#define TCVM_ATTEST_MAX_EVIDENCE_SIZE ((size_t)1 << 20)   /* one evidence file or report file */
+#define TCVM_ATTEST_MAX_CERT_TABLE_SIZE ((size_t)1 << 18) /* a GHCB certificate table */
+#define TCVM_ATTEST_MAX_CERT_ENTRIES 64u                  /* entries in one table */
+#define TCVM_ATTEST_MAX_CERT_SIZE ((size_t)1 << 16)       /* one certificate, DER or PEM */
+#define TCVM_ATTEST_MAX_CERTS 64u                         /* certificates a verifier holds */
+#define TCVM_ATTEST_MAX_CERT_DIR_FILES 256u               /* files read from a certs dir */
+#define TCVM_ATTEST_MAX_CERT_FILE_SIZE ((size_t)1 << 18)  /* one file of certificates */
+#define TCVM_ATTEST_MAX_TSM_BLOB_SIZE ((size_t)1 << 15)   /* configfs-tsm outblob (kernel max) */
+#define TCVM_ATTEST_MAX_TSM_AUXBLOB_SIZE ((size_t)1 << 18) /* configfs-tsm auxblob */
+#define TCVM_ATTEST_MAX_EXT_CERTS_SIZE ((size_t)1 << 16)  /* sev-guest extended-report buffer */
+#define TCVM_ATTEST_MAX_RUNTIME_JSON_SIZE ((size_t)1 << 20) /* a manifest runtime section */
+
 #endif
