@@ -65,19 +65,23 @@ static tcvm_status_t min_tcb_field(json_t *obj, tcvm_attest_policy_t *p, tcvm_er
         char path[64];
         snprintf(path, sizeof path, "min_tcb.%s", key);
         tcvm_status_t st;
-        if (strcmp(key, "bootloader") == 0)
-            st = spl_field(v, path, &t.bootloader, err), seen[0] = true;
-        else if (strcmp(key, "tee") == 0)
-            st = spl_field(v, path, &t.tee, err), seen[1] = true;
-        else if (strcmp(key, "snp") == 0)
-            st = spl_field(v, path, &t.snp, err), seen[2] = true;
-        else if (strcmp(key, "microcode") == 0)
-            st = spl_field(v, path, &t.microcode, err), seen[3] = true;
-        else if (strcmp(key, "fmc") == 0)
-            st = spl_field(v, path, &t.fmc, err), t.has_fmc = true;
-        else
+        static const char *const names[5] = {"bootloader", "tee", "snp", "microcode", "fmc"};
+        uint8_t *slots[5] = {&t.bootloader, &t.tee, &t.snp, &t.microcode, &t.fmc};
+        int which = -1;
+        for (int i = 0; i < 5; i++) {
+            if (strcmp(key, names[i]) == 0)
+                which = i;
+        }
+        if (which < 0) {
             st = tcvm__errorf(err, TCVM_MANIFEST_SCHEMA, "runtime.min_tcb: unknown key \"%.64s\"",
                               key);
+        } else {
+            st = spl_field(v, path, slots[which], err);
+            if (which < 4)
+                seen[which] = true;
+            else
+                t.has_fmc = true;
+        }
         if (st != TCVM_OK)
             return st;
     }
@@ -131,9 +135,17 @@ tcvm_status_t tcvm_attest_policy_apply_runtime_json(tcvm_attest_policy_t *policy
         st = tcvm__errorf(err, TCVM_MANIFEST_SCHEMA, "runtime section: must be a JSON object");
         goto out;
     }
+    /* a whole manifest: its other sections are the manifest subsystem's business */
+    json_t *section = json_object_get(root, "runtime");
+    if (section == NULL)
+        section = root;
+    else if (!json_is_object(section)) {
+        st = tcvm__errorf(err, TCVM_MANIFEST_SCHEMA, "runtime: must be a JSON object");
+        goto out;
+    }
     const char *key;
     json_t *v;
-    json_object_foreach(root, key, v)
+    json_object_foreach(section, key, v)
     {
         if (strcmp(key, "tee") == 0) {
             const char *t = json_string_value(v);

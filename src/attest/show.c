@@ -389,7 +389,10 @@ static void text_render(tcvm_buf_t *b, json_t *o)
     json_object_foreach(o, k, v)
     {
         if (json_is_array(v)) {
-            tcvm__buf_printf(b, "%-19s %zu\n", k, json_array_size(v));
+            if (json_array_size(v) == 0)
+                tcvm__buf_printf(b, "%-19s none\n", k);
+            else
+                tcvm__buf_printf(b, "%-19s %zu\n", k, json_array_size(v));
             size_t i;
             json_t *item;
             json_array_foreach(v, i, item)

@@ -28,5 +28,6 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 const char *cli_option(int argc, char **argv, int *i, const char *name, bool *missing);
 
 /* Command groups, one per cmd_*.c file. */
+int cli_cmd_attest(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"version", cmd_version, "print the version of 2cvm"},
+    {"attest", cli_cmd_attest, "SEV-SNP evidence: get, show and verify it"},
 };
 
 void cli_errorf(const char *fmt, ...)
