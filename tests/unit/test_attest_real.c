@@ -620,3 +620,36 @@ TEST(attest_cert_dir)
     tcvm_attest_verifier_destroy(v);
     tcvm_attest_evidence_destroy(ev);
 }
+
+/* The real ASK with one byte of its public key changed: the ARK's signature no longer covers it. */
+TEST(attest_ask_bytes_changed)
+{
+    uint8_t *ask;
+    size_t size;
+    snp_read("virtee-sev/builtin/milan/ask.pem", &ask, &size);
+    tcvm_x509_t **list = NULL;
+    size_t count = 0;
+    tcvm_error_t err;
+    CHECK_OK(tcvm__x509_parse_any(ask, size, 4, &list, &count, &err));
+    size_t der_size;
+    const uint8_t *der0 = tcvm__x509_der(list[0], &der_size);
+    uint8_t *der = tcvm__memdup(der0, der_size);
+    der[400] ^= 0x01; /* inside the RSA modulus */
+    tcvm_attest_evidence_t *ev = snp_load_report("virtee-sev/report_milan.hex");
+    tcvm_attest_policy_t p;
+    tcvm_attest_policy_init(&p, ATTEST_TEST_TIME);
+    tcvm_attest_verifier_t *v;
+    CHECK_OK(tcvm_attest_verifier_new(&p, &v));
+    CHECK_OK(tcvm_attest_verifier_add_certs(v, der, der_size));
+    snp_add_certs(v, "virtee-sev/vcek_milan.der");
+    snp_add_certs(v, "virtee-sev/builtin/milan/ark.pem");
+    tcvm_attest_result_t res;
+    CHECK_STATUS(tcvm_attest_verifier_verify(v, ev, &res), TCVM_ATTEST_VERIFY);
+    CHECK_STREQ(res.check, "chain");
+    tcvm_attest_verifier_destroy(v);
+    tcvm_attest_evidence_destroy(ev);
+    tcvm__free(der);
+    tcvm__x509_free(list[0]);
+    tcvm__free(list);
+    tcvm__free(ask);
+}
