@@ -12,6 +12,10 @@
 #include "attest/attest_internal.h"
 #include "base/base.h"
 
+#include <ftw.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 /* 2025-06-01 00:00:00 UTC: inside the validity of every certificate in testdata/snp. */
 #define ATTEST_TEST_TIME 1748736000LL
 
@@ -75,6 +79,27 @@ static inline const char *snp_verify(const tcvm_attest_evidence_t *ev,
     }
     CHECK(r.check != NULL);
     return r.check;
+}
+
+static inline int attest_rm_one(const char *path, const struct stat *sb, int flag,
+                                struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Makes a fresh temporary directory (removed with attest_rm_tree). */
+static inline void attest_temp_dir(char *out, size_t size)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(out, size, "%s/tcvm-attest-XXXXXX", base && base[0] ? base : "/tmp");
+    CHECK(mkdtemp(out) != NULL);
+}
+
+/* Removes a directory tree made by a test. */
+static inline void attest_rm_tree(const char *dir)
+{
+    nftw(dir, attest_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif

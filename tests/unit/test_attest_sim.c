@@ -15,26 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void temp_dir(char *out, size_t size)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(out, size, "%s/tcvm-attest-XXXXXX", base && base[0] ? base : "/tmp");
-    CHECK(mkdtemp(out) != NULL);
-}
 
-static void remove_tree(const char *dir)
-{
-    static const char *const files[] = {".lock", "ark.key", "ask.key", "vcek.key", "ark.pem",
-                                        "ask.pem"};
-    char path[1200];
-    for (size_t i = 0; i < TCVM__ARRAY_COUNT(files); i++) {
-        snprintf(path, sizeof path, "%s/keys/%s", dir, files[i]);
-        unlink(path);
-    }
-    snprintf(path, sizeof path, "%s/keys", dir);
-    rmdir(path);
-    rmdir(dir);
-}
 
 static tcvm_attest_evidence_t *sim_evidence(const char *keys, tcvm_snp_product_t product,
                                             const uint8_t *report_data)
@@ -76,7 +57,7 @@ static void sim_policy(tcvm_attest_policy_t *p)
 TEST(attest_sim_keys_made_once)
 {
     char dir[1024], keys[1100], path[1200];
-    temp_dir(dir, sizeof dir);
+    attest_temp_dir(dir, sizeof dir);
     snprintf(keys, sizeof keys, "%s/keys", dir);
     uint8_t rd[64] = {1, 2, 3};
     tcvm_attest_evidence_t *a = sim_evidence(keys, TCVM_SNP_PRODUCT_UNKNOWN, rd);
@@ -119,13 +100,13 @@ TEST(attest_sim_keys_made_once)
     CHECK_STATUS(tcvm_attest_provider_open("sim", &cfg, &p, &err), TCVM_ESTATE);
     tcvm_attest_evidence_destroy(a);
     tcvm_attest_evidence_destroy(b);
-    remove_tree(dir);
+    attest_rm_tree(dir);
 }
 
 TEST(attest_sim_verifies_only_when_allowed)
 {
     char dir[1024], keys[1100];
-    temp_dir(dir, sizeof dir);
+    attest_temp_dir(dir, sizeof dir);
     snprintf(keys, sizeof keys, "%s/keys", dir);
     static const tcvm_snp_product_t products[3] = {TCVM_SNP_PRODUCT_MILAN, TCVM_SNP_PRODUCT_GENOA,
                                                    TCVM_SNP_PRODUCT_TURIN};
@@ -184,7 +165,7 @@ TEST(attest_sim_verifies_only_when_allowed)
         tcvm_attest_evidence_destroy(relabelled);
         tcvm_attest_evidence_destroy(ev);
     }
-    remove_tree(dir);
+    attest_rm_tree(dir);
 }
 
 static tcvm_pkey_t *load_key(const char *keys, const char *name)
@@ -262,7 +243,7 @@ static tcvm_attest_evidence_t *with_certs(const tcvm_attest_evidence_t *src,
 TEST(attest_sim_tcb_mismatch)
 {
     char dir[1024], keys[1100];
-    temp_dir(dir, sizeof dir);
+    attest_temp_dir(dir, sizeof dir);
     snprintf(keys, sizeof keys, "%s/keys", dir);
     uint8_t rd[64] = {0};
     tcvm_attest_evidence_t *ev = sim_evidence(keys, TCVM_SNP_PRODUCT_GENOA, rd);
@@ -312,7 +293,7 @@ TEST(attest_sim_tcb_mismatch)
     tcvm__pkey_free(ask_key);
     tcvm__pkey_free(vcek_key);
     tcvm_attest_evidence_destroy(ev);
-    remove_tree(dir);
+    attest_rm_tree(dir);
 }
 
 static const tcvm_pki_name_attr_t amd_names[3][6] = {
