@@ -302,27 +302,34 @@ static tcvm_status_t find_vek(vctx_t *c)
     return TCVM_OK;
 }
 
-/* Finds the certificate among all sources whose subject is child's issuer; prefers one
- * that is self-issued when want_root (and pinned), and one whose key verifies child. */
+/* Finds the certificate among all sources whose subject is child's issuer (self-issued when
+ * want_root). Among several, prefers a pinned root, then one whose key verifies child; the
+ * signature is only tried when there is a choice to make (path validation checks it anyway). */
 static tcvm_x509_t *find_issuer(vctx_t *c, const tcvm_x509_t *child, bool want_root)
 {
+    tcvm_x509_t *cands[16];
+    size_t n = 0;
+    for (int s = 0; s < 3; s++) {
+        for (size_t i = 0; i < c->sources[s]->count && n < TCVM__ARRAY_COUNT(cands); i++) {
+            tcvm_x509_t *x = c->sources[s]->items[i];
+            if (x != child && tcvm__x509_issued_by_name(child, x) &&
+                tcvm__x509_self_issued(x) == want_root && tcvm__x509_is_ca(x))
+                cands[n++] = x;
+        }
+    }
+    if (n <= 1)
+        return n ? cands[0] : NULL;
     tcvm_x509_t *best = NULL;
     int best_score = -1;
-    for (int s = 0; s < 3; s++) {
-        for (size_t i = 0; i < c->sources[s]->count; i++) {
-            tcvm_x509_t *x = c->sources[s]->items[i];
-            if (x == child || !tcvm__x509_issued_by_name(child, x) ||
-                tcvm__x509_self_issued(x) != want_root || !tcvm__x509_is_ca(x))
-                continue;
-            int score = 0;
-            if (want_root && tcvm__pinned_ark_product(tcvm__x509_sha256(x)) != 0)
-                score += 2;
-            if (tcvm__x509_signed_by(child, x))
-                score += 1;
-            if (score > best_score) {
-                best_score = score;
-                best = x;
-            }
+    for (size_t i = 0; i < n; i++) {
+        int score = 0;
+        if (want_root && tcvm__pinned_ark_product(tcvm__x509_sha256(cands[i])) != 0)
+            score += 2;
+        if (tcvm__x509_signed_by(child, cands[i]))
+            score += 1;
+        if (score > best_score) {
+            best_score = score;
+            best = cands[i];
         }
     }
     return best;
