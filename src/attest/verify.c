@@ -479,6 +479,12 @@ static tcvm_status_t check_hwid(vctx_t *c)
 {
     if (c->vlek)
         return TCVM_OK;
+    /* Turin and later identify the chip by 8 bytes, earlier products by 64 */
+    size_t want_size = c->res->product == TCVM_SNP_PRODUCT_TURIN ? 8 : TCVM_SNP_CHIP_ID_SIZE;
+    if (c->ext.hwid_size != want_size)
+        return fail(c, TCVM_ATTEST_CHECK_HWID, TCVM_ATTEST_VERIFY,
+                    "the VCEK's hwID has %zu bytes; a %s hwID has %zu", c->ext.hwid_size,
+                    tcvm_snp_product_name(c->res->product), want_size);
     if (memcmp(c->ext.hwid, c->r->chip_id, c->ext.hwid_size) != 0) {
         char want[129], got[129];
         tcvm__hex_encode(c->ext.hwid, c->ext.hwid_size, want, sizeof want);

@@ -190,7 +190,8 @@ static tcvm_x509_t *parse_der(const uint8_t *d, size_t n)
 /* A VCEK-shaped certificate: AMD extensions for a Genoa TCB, signed by issuer_key. */
 static tcvm_x509_t *issue_vek(const tcvm_pki_name_attr_t *subject, size_t nsubject,
                               const tcvm_pkey_t *key, const tcvm_pkey_t *issuer_key,
-                              const tcvm_x509_t *issuer, const uint8_t *hwid, uint8_t ucode)
+                              const tcvm_x509_t *issuer, const uint8_t *hwid, uint8_t ucode,
+                              size_t hwid_size)
 {
     tcvm_buf_t v[7] = {{0}};
     CHECK_OK(tcvm__der_encode_uint(0, &v[0]));
@@ -206,7 +207,7 @@ static tcvm_x509_t *issue_vek(const tcvm_pki_name_attr_t *subject, size_t nsubje
         {TCVM__AMD_OID_TEE_SPL, v[3].data, v[3].size},
         {TCVM__AMD_OID_SNP_SPL, v[4].data, v[4].size},
         {TCVM__AMD_OID_UCODE_SPL, v[5].data, v[5].size},
-        {TCVM__AMD_OID_HWID, hwid, 64},
+        {TCVM__AMD_OID_HWID, hwid, hwid_size},
     };
     int64_t now = (int64_t)time(NULL);
     tcvm_pki_cert_spec_t spec = {.subject = subject, .subject_count = nsubject, .serial = 0,
@@ -257,8 +258,8 @@ TEST(attest_sim_tcb_mismatch)
     tcvm_x509_t *ark = parse_der(d, n);
     tcvm_pki_name_attr_t name[2] = {{"O", "test"}, {"CN", "SIMULATED VCEK"}};
     const uint8_t *chip = tcvm_attest_evidence_report(ev) + 0x1a0;
-    tcvm_x509_t *good = issue_vek(name, 2, vcek_key, ask_key, ask, chip, 84);
-    tcvm_x509_t *other = issue_vek(name, 2, vcek_key, ask_key, ask, chip, 85);
+    tcvm_x509_t *good = issue_vek(name, 2, vcek_key, ask_key, ask, chip, 84, 64);
+    tcvm_x509_t *other = issue_vek(name, 2, vcek_key, ask_key, ask, chip, 85, 64);
     tcvm_attest_policy_t p;
     sim_policy(&p);
     tcvm_attest_result_t res;
@@ -274,12 +275,20 @@ TEST(attest_sim_tcb_mismatch)
     /* a VCEK for another chip, and one signed by a key that is not the ASK's */
     uint8_t other_chip[64];
     memset(other_chip, 7, sizeof other_chip);
-    tcvm_x509_t *swapped = issue_vek(name, 2, vcek_key, ask_key, ask, other_chip, 84);
+    tcvm_x509_t *swapped = issue_vek(name, 2, vcek_key, ask_key, ask, other_chip, 84, 64);
     set[0] = swapped;
     e2 = with_certs(ev, TCVM_ATTEST_TEE_SIM, set, 3);
     CHECK_STREQ(verify_ev(e2, &p, &res), "hwid");
     tcvm_attest_evidence_destroy(e2);
-    tcvm_x509_t *rogue = issue_vek(name, 2, vcek_key, vcek_key, ask, chip, 84);
+    /* a Genoa VCEK with a Turin-shaped (8-byte) hwID that matches the first 8 bytes */
+    tcvm_x509_t *short_id = issue_vek(name, 2, vcek_key, ask_key, ask, chip, 84, 8);
+    set[0] = short_id;
+    e2 = with_certs(ev, TCVM_ATTEST_TEE_SIM, set, 3);
+    CHECK_STREQ(verify_ev(e2, &p, &res), "hwid");
+    CHECK_CONTAINS(res.message, "8 bytes");
+    tcvm_attest_evidence_destroy(e2);
+    tcvm__x509_free(short_id);
+    tcvm_x509_t *rogue = issue_vek(name, 2, vcek_key, vcek_key, ask, chip, 84, 64);
     set[0] = rogue;
     e2 = with_certs(ev, TCVM_ATTEST_TEE_SIM, set, 3);
     CHECK_STREQ(verify_ev(e2, &p, &res), "chain");
@@ -338,7 +347,7 @@ TEST(attest_forged_ask_and_ark)
     memset(r + 0x1a0, 0x5a, 64);
     uint8_t hwid[64];
     memset(hwid, 0x5a, sizeof hwid);
-    tcvm_x509_t *vek = issue_vek(amd_names[2], 6, vek_key, fask_key, fask, hwid, 84);
+    tcvm_x509_t *vek = issue_vek(amd_names[2], 6, vek_key, fask_key, fask, hwid, 84, 64);
     CHECK_OK(tcvm__ecdsa_p384_sign_le(vek_key, r, TCVM_SNP_SIGNED_SIZE, r + 0x2a0, r + 0x2e8));
     tcvm_attest_evidence_t *base;
     CHECK_OK(tcvm_attest_evidence_new(TCVM_ATTEST_TEE_SEV_SNP, r, sizeof r, &base, &err));
