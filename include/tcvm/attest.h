@@ -357,12 +357,12 @@ TCVM_API const tcvm_error_t *tcvm_attest_verifier_error(const tcvm_attest_verifi
 
 TCVM_API void tcvm_attest_verifier_destroy(tcvm_attest_verifier_t *v);
 
-/* ---- providers: getting evidence inside a guest ------------------------------------------------ */
+/* ---- providers: getting evidence inside a guest ------------------------------------------- */
 
 typedef struct tcvm_attest_provider_config {
     /* sev-snp */
     const char *tsm_root;  /* configfs-tsm report directory; NULL = /sys/kernel/config/tsm/report */
-    const char *tsm_entry; /* use this entry of tsm_root (kept); NULL = a fresh one, removed after */
+    const char *tsm_entry; /* use this entry of tsm_root (kept); NULL: a fresh one, removed */
     const char *device;    /* NULL = /dev/sev-guest */
     bool set_vmpl;         /* request `vmpl` instead of the default (the guest's own level) */
     uint32_t vmpl;
@@ -393,10 +393,10 @@ TCVM_API tcvm_status_t tcvm_attest_provider_open(const char *name,
  * Gets fresh evidence whose REPORT_DATA is report_data (64 bytes). The evidence is owned by the
  * caller. A provider whose guest channel failed stays failed (the kernel disables the VMPCK).
  */
-TCVM_API tcvm_status_t tcvm_attest_provider_get(tcvm_attest_provider_t *p,
-                                                const uint8_t report_data[TCVM_SNP_REPORT_DATA_SIZE],
-                                                tcvm_attest_evidence_t **out_evidence,
-                                                tcvm_error_t *err);
+TCVM_API tcvm_status_t
+tcvm_attest_provider_get(tcvm_attest_provider_t *p,
+                         const uint8_t report_data[TCVM_SNP_REPORT_DATA_SIZE],
+                         tcvm_attest_evidence_t **out_evidence, tcvm_error_t *err);
 
 /* Which interface the provider used last ("configfs-tsm", "sev-guest ioctl", "sim"). */
 TCVM_API const char *tcvm_attest_provider_interface(const tcvm_attest_provider_t *p);

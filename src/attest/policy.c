@@ -30,8 +30,9 @@ static tcvm_status_t hex_field(json_t *v, const char *key, uint8_t *out, size_t 
     const char *s = json_string_value(v);
     size_t n = json_string_length(v);
     if (!tcvm__hex_decode(s, n, out, size))
-        return tcvm__errorf(err, TCVM_MANIFEST_SCHEMA, "runtime.%s: want %zu hex digits, got \"%.40s%s\"",
-                            key, size * 2, s, n > 40 ? "..." : "");
+        return tcvm__errorf(err, TCVM_MANIFEST_SCHEMA,
+                            "runtime.%s: want %zu hex digits, got \"%.40s%s\"", key, size * 2, s,
+                            n > 40 ? "..." : "");
     return TCVM_OK;
 }
 

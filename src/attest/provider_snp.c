@@ -328,8 +328,8 @@ static tcvm_status_t ioctl_get(snp_state_t *s, const uint8_t *report_data,
         req.msg_version = 1;
         req.req_data = extended ? (uint64_t)(uintptr_t)&ext : (uint64_t)(uintptr_t)&ext.data;
         req.resp_data = (uint64_t)(uintptr_t)resp;
-        int r = tcvm__sev_guest_ioctl(fd, extended ? TCVM__SNP_GET_EXT_REPORT : TCVM__SNP_GET_REPORT,
-                                      &req);
+        unsigned long request = extended ? TCVM__SNP_GET_EXT_REPORT : TCVM__SNP_GET_REPORT;
+        int r = tcvm__sev_guest_ioctl(fd, request, &req);
         if (r == 0)
             break;
         int e = errno;

@@ -601,7 +601,7 @@ static tcvm_status_t check_policy(vctx_t *c)
     } else {
         bool found = false;
         for (size_t i = 0; i < p->measurement_count && i < TCVM_ATTEST_MAX_MEASUREMENTS; i++)
-            found |= memcmp(p->measurements[i], r->measurement, TCVM_SNP_MEASUREMENT_SIZE) == 0;
+            found |= tcvm__ct_equal(p->measurements[i], r->measurement, TCVM_SNP_MEASUREMENT_SIZE);
         if (!found) {
             char hex[97];
             tcvm__hex_encode(r->measurement, TCVM_SNP_MEASUREMENT_SIZE, hex, sizeof hex);

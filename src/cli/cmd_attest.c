@@ -34,8 +34,8 @@ static void attest_usage(FILE *out)
             "report. HEX for --report-data may be shorter than 64 bytes; it is padded with zeros.\n"
             "TIME is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS (default: now). --runtime reads\n"
             "a manifest (or its runtime object) and applies its runtime section to the policy.\n"
-            "verify exits 0 when the evidence verifies; otherwise 1 with one line naming the check\n"
-            "that failed.\n");
+            "verify exits 0 when the evidence verifies; otherwise 1 with one line naming the\n"
+            "check that failed.\n");
 }
 
 static bool read_whole(const char *path, uint8_t **data, size_t *size)
@@ -355,9 +355,12 @@ static void print_ok(const tcvm_attest_result_t *res)
         uint32_t bit;
         const char *name;
     } skipped[] = {
-        {TCVM_ATTEST_SKIPPED_MEASUREMENT, "measurement"}, {TCVM_ATTEST_SKIPPED_HOST_DATA, "host_data"},
-        {TCVM_ATTEST_SKIPPED_REPORT_DATA, "report_data"}, {TCVM_ATTEST_SKIPPED_MIN_TCB, "min_tcb"},
-        {TCVM_ATTEST_SKIPPED_POLICY_ABI, "policy_abi"},   {TCVM_ATTEST_SKIPPED_CHIP_ID, "chip_id"},
+        {TCVM_ATTEST_SKIPPED_MEASUREMENT, "measurement"},
+        {TCVM_ATTEST_SKIPPED_HOST_DATA, "host_data"},
+        {TCVM_ATTEST_SKIPPED_REPORT_DATA, "report_data"},
+        {TCVM_ATTEST_SKIPPED_MIN_TCB, "min_tcb"},
+        {TCVM_ATTEST_SKIPPED_POLICY_ABI, "policy_abi"},
+        {TCVM_ATTEST_SKIPPED_CHIP_ID, "chip_id"},
     };
     printf("OK %s%s %s report v%u signed by the %s", res->simulated ? "SIMULATED " : "",
            res->simulated ? "sim" : "sev-snp", tcvm_snp_product_name(res->product),
