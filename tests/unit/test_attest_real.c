@@ -178,6 +178,17 @@ TEST(attest_ark_pins_match_data)
         tcvm_error_t err;
         CHECK_OK(tcvm__x509_parse_any(data, size, 8, &list, &count, &err));
         size_t roots = 0;
+        tcvm_x509_t *root = NULL;
+        for (size_t i = 0; i < count; i++) {
+            if (tcvm__x509_self_issued(list[i]))
+                root = list[i];
+        }
+        for (size_t i = 0; i < count; i++) {
+            /* every ASK and ASVK (Turin's included) is signed by its ARK with RSASSA-PSS */
+            CHECK(root != NULL && tcvm__x509_signed_by(list[i], root));
+            CHECK_EQ(tcvm__x509_sigalg(list[i]), TCVM_PKI_SIG_RSA_PSS_SHA384);
+            CHECK(tcvm__x509_is_ca(list[i]));
+        }
         for (size_t i = 0; i < count; i++) {
             char cn[64], want[64];
             tcvm__x509_subject_cn(list[i], cn, sizeof cn);
