@@ -78,8 +78,29 @@ tcvm_status_t tcvm_attest_verifier_add_certs(tcvm_attest_verifier_t *v, const ui
     if (size > TCVM_ATTEST_MAX_CERT_FILE_SIZE)
         return tcvm__errorf(&v->error, TCVM_ELIMIT, "certificates: %zu bytes, over the limit",
                             size);
-    return tcvm__x509_parse_any(data, size, TCVM_ATTEST_MAX_CERTS, &v->given.items,
-                                &v->given.count, &v->error);
+    /* all or nothing: a bundle with one bad certificate adds none of them */
+    cert_list_t got = {NULL, 0};
+    tcvm_status_t st = tcvm__x509_parse_any(data, size, TCVM_ATTEST_MAX_CERTS, &got.items,
+                                            &got.count, &v->error);
+    if (st == TCVM_OK && v->given.count + got.count > TCVM_ATTEST_MAX_CERTS)
+        st = tcvm__errorf(&v->error, TCVM_ELIMIT, "certificates: more than %u in total",
+                          TCVM_ATTEST_MAX_CERTS);
+    tcvm_x509_t **grown = NULL;
+    if (st == TCVM_OK) {
+        grown = tcvm__reallocarray(v->given.items, v->given.count + got.count,
+                                   sizeof *v->given.items);
+        if (grown == NULL)
+            st = tcvm__errorf(&v->error, TCVM_ENOMEM, "certificates: out of memory");
+    }
+    if (st != TCVM_OK) {
+        list_free(&got);
+        return st;
+    }
+    memcpy(grown + v->given.count, got.items, got.count * sizeof *got.items);
+    v->given.items = grown;
+    v->given.count += got.count;
+    tcvm__free(got.items);
+    return TCVM_OK;
 }
 
 static int cmp_names(const void *a, const void *b)

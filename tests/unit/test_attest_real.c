@@ -665,3 +665,39 @@ TEST(attest_ask_bytes_changed)
     tcvm__free(list);
     tcvm__free(ask);
 }
+
+/* Adding certificates is all or nothing: a bundle with one bad block adds none. */
+TEST(attest_add_certs_all_or_nothing)
+{
+    uint8_t *vcek;
+    size_t size;
+    snp_read("virtee-sev/vcek_milan.der", &vcek, &size);
+    uint8_t *chain;
+    size_t chain_size;
+    snp_read("virtee-sev/cert_chain_milan", &chain, &chain_size);
+    static const char bad[] = "-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n";
+    uint8_t *bundle = tcvm__malloc(chain_size + sizeof bad);
+    memcpy(bundle, chain, chain_size);
+    memcpy(bundle + chain_size, bad, sizeof bad - 1);
+    tcvm_attest_evidence_t *ev = snp_load_report("virtee-sev/report_milan.hex");
+    tcvm_attest_policy_t p;
+    tcvm_attest_policy_init(&p, ATTEST_TEST_TIME);
+    tcvm_attest_verifier_t *v;
+    CHECK_OK(tcvm_attest_verifier_new(&p, &v));
+    CHECK_OK(tcvm_attest_verifier_add_certs(v, vcek, size));
+    CHECK(tcvm_attest_verifier_add_certs(v, bundle, chain_size + sizeof bad - 1) != TCVM_OK);
+    CHECK(tcvm_attest_verifier_error(v)->message[0] != '\0');
+    tcvm_attest_result_t res;
+    CHECK_STATUS(tcvm_attest_verifier_verify(v, ev, &res), TCVM_ATTEST_VERIFY);
+    CHECK_STREQ(res.check, "chain"); /* the ASK and ARK of the bad bundle were not added */
+    tcvm_attest_verifier_destroy(v);
+    CHECK_OK(tcvm_attest_verifier_new(&p, &v));
+    CHECK_OK(tcvm_attest_verifier_add_certs(v, vcek, size));
+    CHECK_OK(tcvm_attest_verifier_add_certs(v, chain, chain_size));
+    CHECK_OK(tcvm_attest_verifier_verify(v, ev, &res));
+    tcvm_attest_verifier_destroy(v);
+    tcvm_attest_evidence_destroy(ev);
+    tcvm__free(bundle);
+    tcvm__free(chain);
+    tcvm__free(vcek);
+}
