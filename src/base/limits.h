@@ -74,5 +74,17 @@
 #define TCVM_TRANSCRIPT_MAX_RECORDS 1000000u
 #define TCVM_TRANSCRIPT_MAX_RECORD_SIZE ((size_t)64 << 10)
 #define TCVM_TRANSCRIPT_MAX_FIELDS 64u
+/* attest: evidence, certificate tables, certificates, guest interfaces */
+#define TCVM_ATTEST_MAX_EVIDENCE_SIZE ((size_t)1 << 20)   /* one evidence file or report file */
+#define TCVM_ATTEST_MAX_CERT_TABLE_SIZE ((size_t)1 << 18) /* a GHCB certificate table */
+#define TCVM_ATTEST_MAX_CERT_ENTRIES 64u                  /* entries in one table */
+#define TCVM_ATTEST_MAX_CERT_SIZE ((size_t)1 << 16)       /* one certificate, DER or PEM */
+#define TCVM_ATTEST_MAX_CERTS 64u                         /* certificates a verifier holds */
+#define TCVM_ATTEST_MAX_CERT_DIR_FILES 256u               /* files read from a certs dir */
+#define TCVM_ATTEST_MAX_CERT_FILE_SIZE ((size_t)1 << 18)  /* one file of certificates */
+#define TCVM_ATTEST_MAX_TSM_BLOB_SIZE ((size_t)1 << 15)   /* configfs-tsm outblob (kernel max) */
+#define TCVM_ATTEST_MAX_TSM_AUXBLOB_SIZE ((size_t)1 << 18) /* configfs-tsm auxblob */
+#define TCVM_ATTEST_MAX_EXT_CERTS_SIZE ((size_t)1 << 16)  /* sev-guest extended-report buffer */
+#define TCVM_ATTEST_MAX_RUNTIME_JSON_SIZE ((size_t)1 << 20) /* a manifest runtime section */
 
 #endif

@@ -38,5 +38,6 @@ int cli_cmd_manifest(int argc, char **argv);
 int cli_cmd_seal(int argc, char **argv);
 int cli_cmd_open(int argc, char **argv);
 int cli_cmd_transcript(int argc, char **argv);
+int cli_cmd_attest(int argc, char **argv);
 
 #endif

@@ -32,6 +32,7 @@ static const struct {
     {"seal", cli_cmd_seal, "encrypt to age recipients"},
     {"open", cli_cmd_open, "decrypt an age file with an identity"},
     {"transcript", cli_cmd_transcript, "verify a runtime transcript"},
+    {"attest", cli_cmd_attest, "SEV-SNP evidence: get, show and verify it"},
 };
 
 void cli_errorf(const char *fmt, ...)
