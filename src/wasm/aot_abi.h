@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define TCVM_AOT_ABI 2u
+#define TCVM_AOT_ABI 3u
 #define TCVM_AOT_MODULE_SYMBOL "tcvm_aot_module_v1"
 
 /* A function reference as generated code stores it (wabt 1.0.32 wasm_rt_funcref_t). */
@@ -72,6 +72,7 @@ typedef struct tcvm_aot_ctx {
     void **objects;          /* per import: memory/table/global storage (see the glue) */
     void (**direct_fn)(void); /* per import: compiled callee, or NULL for the generic path */
     void **direct_inst;      /* per import: the callee's generated instance */
+    uint32_t depth;          /* nesting of calls inside this instance (one thread at a time) */
 } tcvm_aot_ctx_t;
 
 typedef struct tcvm_aot_module {
@@ -82,7 +83,6 @@ typedef struct tcvm_aot_module {
     void (*init)(const tcvm_aot_api_t *api, uint32_t max_depth);
     void (*instantiate)(void *instance, tcvm_aot_ctx_t *ctx);
     void (*release)(void *instance);
-    uint32_t *(*depth)(void); /* this thread's call depth counter in this shared object */
     const tcvm_aot_func_t *funcs;
     const tcvm_aot_import_t *imports;
 } tcvm_aot_module_t;

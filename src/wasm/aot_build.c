@@ -109,8 +109,8 @@ static tcvm_status_t make_layout(const tcvm_module_t *m, tcvm__aot_layout_t *lay
 {
     uint32_t n = m->import_count + (m->memory_count - m->memory_import_count) +
                  (m->table_count - m->table_import_count) +
-                 (m->global_count - m->global_import_count);
-    lay->imports = tcvm__calloc(n ? n : 1, sizeof *lay->imports);
+                 (m->global_count - m->global_import_count) + 1;
+    lay->imports = tcvm__calloc(n, sizeof *lay->imports);
     if (lay->imports == NULL)
         return TCVM_ENOMEM;
     uint32_t k = 0;
@@ -133,6 +133,9 @@ static tcvm_status_t make_layout(const tcvm_module_t *m, tcvm__aot_layout_t *lay
     for (uint32_t i = m->global_import_count; i < m->global_count; i++, k++)
         lay->imports[k] =
             (tcvm__aot_import_t){TCVM_EXTERN_GLOBAL, 'g', i, 0, 0, m->globals[i].type.type};
+    /* last, after every global the module knows (so no index moves): the instance's call-depth
+     * counter, which generated code reaches through this import's pointer */
+    lay->imports[k++] = (tcvm__aot_import_t){TCVM_EXTERN_GLOBAL, 'd', 0, 0, 0, TCVM_I32};
     lay->import_count = k;
     return TCVM_OK;
 }
@@ -167,8 +170,10 @@ static tcvm_status_t import_section(const tcvm_module_t *m, const tcvm__aot_layo
             break;
         }
         case TCVM_EXTERN_GLOBAL: {
-            const tcvm_globaltype_t *t = a->prefix == 'f' ? &m->imports[k].type.of.global
-                                                          : &m->globals[a->number].type;
+            static const tcvm_globaltype_t placeholder = {TCVM_I32, true};
+            const tcvm_globaltype_t *t = a->prefix == 'f'   ? &m->imports[k].type.of.global
+                                         : a->prefix == 'd' ? &placeholder
+                                                            : &m->globals[a->number].type;
             if ((st = put_u8(b, 3)) == TCVM_OK && (st = put_u8(b, (uint8_t)t->type)) == TCVM_OK)
                 st = put_u8(b, t->is_mutable ? 1 : 0);
             break;
@@ -319,7 +324,7 @@ out:
     return rc;
 }
 
-/* The last lines of a tool's log, for error messages. */
+/* The first error line of a tool's log (or its end), for error messages. */
 static void log_tail(const char *log_path, char *out, size_t out_size)
 {
     out[0] = '\0';
@@ -327,7 +332,15 @@ static void log_tail(const char *log_path, char *out, size_t out_size)
     size_t size;
     if (tcvm__read_file(log_path, 1 << 20, &data, &size, NULL) != TCVM_OK)
         return;
+    const uint8_t *first = memmem(data, size, "error", 5);
     size_t start = size > out_size - 1 ? size - (out_size - 1) : 0;
+    if (first != NULL) {
+        while (first > data && first[-1] != '\n')
+            first--;
+        start = (size_t)(first - data);
+        if (size - start > out_size - 1)
+            size = start + out_size - 1;
+    }
     size_t n = size - start;
     memcpy(out, data + start, n);
     out[n] = '\0';

@@ -4,7 +4,7 @@
  *
  * The translation unit it writes is: this project's runtime prelude (the wasm-rt functions the
  * generated code calls, forwarded to the library through one table of function pointers, a
- * per-thread call-depth counter per shared object), then wasm2c's generated .c file itself
+ * call-depth counter kept in each instance's import context), then wasm2c's generated .c file
  * (#included, so the glue can name its static functions), then the glue proper: one thunk or
  * accessor per import of the rewritten module (see aot_build.c for the rewriting: every import
  * is named "i"/"f<k>", "i"/"m<n>", ...), one slot-based caller per defined function, and the
@@ -153,13 +153,15 @@ static const char prelude[] =
     "#define WASM_RT_MEMCHECK_SIGNAL_HANDLER 1\n"
     "#define WASM_RT_USE_STACK_DEPTH_COUNT 1\n"
     "#define WASM_RT_MAX_CALL_STACK_DEPTH tcvm_max_depth_\n"
-    "#define wasm_rt_call_stack_depth (*tcvm_depth_())\n"
+
     "#include <stdarg.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n"
     "static const tcvm_aot_api_t *tcvm_api_;\n"
     "static uint32_t tcvm_max_depth_ = 1000;\n"
-    "static _Thread_local uint32_t tcvm_depth_v_;\n"
-    "static inline uint32_t *tcvm_depth_(void) { return &tcvm_depth_v_; }\n"
     "#include \"wasm-rt.h\"\n"
+    /* every generated function that counts depth has the instance at hand, and every rewritten
+     * module imports its depth counter as its last global ("i"/"d0"), so the counter is one
+     * load away; the header's own extern declaration of it was read above and stays unused */
+    "#define wasm_rt_call_stack_depth (*instance->Z_iZ_d0)\n"
     "_Static_assert(sizeof(wasm_rt_funcref_t) == sizeof(tcvm_aot_funcref_t), \"funcref\");\n"
     "void wasm_rt_trap(wasm_rt_trap_t code) { tcvm_api_->trap((int)code); }\n"
     "bool wasm_rt_is_initialized(void) { return true; }\n"
@@ -239,6 +241,12 @@ tcvm_status_t tcvm__aot_glue(const tcvm_module_t *m, const tcvm__aot_layout_t *l
                                   k);
             break;
         case TCVM_EXTERN_GLOBAL:
+            if (im->prefix == 'd') {
+                /* the instance's call-depth counter lives in its context */
+                st = tcvm__buf_printf(b, "u32 *Z_iZ_d0(struct Z_i_instance_t *c)\n"
+                                         "{ return &c->c.depth; }\n");
+                break;
+            }
             st = tcvm__buf_printf(b, "%s *Z_iZ_%c%u(struct Z_i_instance_t *c)\n"
                                      "{ return (%s *)c->c.objects[%u]; }\n",
                                   ctype(im->global), im->prefix, im->number, ctype(im->global), k);
@@ -269,12 +277,12 @@ tcvm_status_t tcvm__aot_glue(const tcvm_module_t *m, const tcvm__aot_layout_t *l
             "static void init_(const tcvm_aot_api_t *api, uint32_t max_depth)\n"
             "{ tcvm_api_ = api; tcvm_max_depth_ = max_depth; Z_m_init_module(); }\n"
             "static void instantiate_(void *inst, tcvm_aot_ctx_t *ctx)\n"
-            "{ Z_m_instantiate((Z_m_instance_t *)inst%s); }\n"
+            "{ Z_m_instantiate((Z_m_instance_t *)inst, (struct Z_i_instance_t *)ctx); }\n"
             "static void release_(void *inst) { Z_m_free((Z_m_instance_t *)inst); }\n"
             "__attribute__((visibility(\"default\"))) const tcvm_aot_module_t "
             "tcvm_aot_module_v1 = {\n"
             "    TCVM_AOT_ABI, sizeof(Z_m_instance_t), %u, %u, init_, instantiate_, release_,\n"
-            "    tcvm_depth_, funcs_, imports_,\n};\n",
-            lay->import_count ? ", (struct Z_i_instance_t *)ctx" : "", lay->import_count, nf);
+            "    funcs_, imports_,\n};\n",
+            lay->import_count, nf);
     return st;
 }

@@ -6,7 +6,7 @@
  *  - Entries and traps. Every call from the host into compiled code is an "entry" with its own
  *    jump buffer, kept on a per-thread chain, so host -> guest -> host -> guest nesting unwinds
  *    each trap to the right level; an entry restores the call-depth counters of the store's
- *    modules when it unwinds.
+ *    instances when it unwinds.
  *  - The fault handler claims a SIGSEGV/SIGBUS only when this thread is inside an entry, the
  *    faulting instruction lies in compiled code of that entry's store, and the address lies in
  *    one of that store's linear-memory reservations (out of bounds) or just below this thread's
@@ -446,7 +446,7 @@ tcvm_status_t tcvm__aot_call(tcvm_store_t *s, tcvm_func_t *f, uint64_t *slots)
     if (atomic_load_explicit(&s->interrupt, memory_order_relaxed))
         return tcvm__trapf(s, TCVM_TRAP_INTERRUPTED, "%s",
                            tcvm_status_message(TCVM_TRAP_INTERRUPTED));
-    /* depth counters of the store's modules, restored if this entry unwinds */
+    /* depth counters of the store's instances, restored if this entry unwinds */
     uint32_t saved_small[16];
     uint32_t *saved = saved_small;
     size_t n = 0;
@@ -456,7 +456,7 @@ tcvm_status_t tcvm__aot_call(tcvm_store_t *s, tcvm_func_t *f, uint64_t *slots)
         return tcvm__trapf(s, TCVM_ENOMEM, "out of memory");
     size_t i = 0;
     for (tcvm_instance_t *inst = s->instances; inst != NULL; inst = inst->next, i++)
-        saved[i] = inst->module->aot != NULL ? *inst->module->aot->desc->depth() : 0;
+        saved[i] = inst->aot_ctx != NULL ? ((tcvm_aot_ctx_t *)inst->aot_ctx)->depth : 0;
     aot_entry_t e;
     e.prev = tls_entry;
     e.store = s;
@@ -474,8 +474,8 @@ tcvm_status_t tcvm__aot_call(tcvm_store_t *s, tcvm_func_t *f, uint64_t *slots)
             tcvm__trapf(s, st, "%s", tcvm_status_message(st));
         i = 0;
         for (tcvm_instance_t *inst = s->instances; inst != NULL; inst = inst->next, i++)
-            if (inst->module->aot != NULL)
-                *inst->module->aot->desc->depth() = saved[i];
+            if (inst->aot_ctx != NULL)
+                ((tcvm_aot_ctx_t *)inst->aot_ctx)->depth = saved[i];
     }
     tls_entry = e.prev;
     atomic_store(&s->aot_thread, prev_thread);
@@ -546,6 +546,8 @@ tcvm_status_t tcvm__aot_instantiate(tcvm_store_t *s, tcvm_instance_t *inst, tcvm
     tcvm_aot_ctx_t *ctx = inst->aot_ctx;
     for (uint32_t k = 0; k < lay->import_count; k++) {
         const tcvm__aot_import_t *a = &lay->imports[k];
+        if (a->prefix == 'd')
+            continue;
         uint32_t idx = a->prefix == 'f' ? m->imports[k].index : a->number;
         switch (a->kind) {
         case TCVM_EXTERN_FUNC:
