@@ -403,3 +403,69 @@ TEST(wasm_aot_refuses_fuel_and_reports_tools)
     free(bin);
     tcvm_engine_free(e);
 }
+
+typedef struct thread_job {
+    tcvm_engine_t *engine;
+    tcvm_module_t *module;
+    int result;
+    tcvm_status_t trap;
+} thread_job_t;
+
+static void *thread_run(void *p)
+{
+    thread_job_t *j = p;
+    tcvm_store_t *s;
+    tcvm_instance_t *inst;
+    tcvm_error_t err;
+    j->result = -1;
+    if (tcvm_store_new(j->engine, NULL, &s) != TCVM_OK)
+        return NULL;
+    if (tcvm_instance_new(s, j->module, NULL, 0, &inst, &err) == TCVM_OK) {
+        tcvm_val_t a = tcvm_val_i32(0), r;
+        int sum = 0;
+        for (int i = 0; i < 200; i++) {
+            /* traps and normal returns interleave on both threads */
+            j->trap = tcvm_func_call(s, tcvm_instance_func(inst, "rec"), &a, 1, &r, 1);
+            tcvm_val_t d[2] = {tcvm_val_i32(i * 2), tcvm_val_i32(2)};
+            if (tcvm_func_call(s, tcvm_instance_func(inst, "div"), d, 2, &r, 1) == TCVM_OK)
+                sum += r.of.i32;
+            tcvm_val_t o = tcvm_val_i32(70000);
+            if (tcvm_func_call(s, tcvm_instance_func(inst, "load"), &o, 1, &r, 1) !=
+                TCVM_TRAP_MEMORY_OOB)
+                sum = -1000000;
+        }
+        j->result = sum;
+    }
+    tcvm_store_free(s);
+    return NULL;
+}
+
+TEST(wasm_aot_two_threads)
+{
+    need_aot();
+    size_t size;
+    uint8_t *bin = tcvm_test_wat(hostile_wat, &size);
+    for (int tier = 0; tier < 2; tier++) {
+        tcvm_engine_t *e;
+        if (tier == 0) {
+            CHECK_OK(tcvm_engine_new(NULL, &e));
+        } else {
+            e = aot_engine();
+        }
+        tcvm_module_t *m;
+        tcvm_error_t err;
+        CHECK_OK(tcvm_module_new(e, bin, size, &m, &err));
+        thread_job_t jobs[2] = {{e, m, 0, TCVM_OK}, {e, m, 0, TCVM_OK}};
+        pthread_t t[2];
+        for (int i = 0; i < 2; i++)
+            CHECK_EQ(pthread_create(&t[i], NULL, thread_run, &jobs[i]), 0);
+        for (int i = 0; i < 2; i++) {
+            pthread_join(t[i], NULL);
+            CHECK_EQ(jobs[i].result, 199 * 200 / 2);
+            CHECK_STATUS(jobs[i].trap, TCVM_TRAP_STACK_EXHAUSTED);
+        }
+        tcvm_module_free(m);
+        tcvm_engine_free(e);
+    }
+    free(bin);
+}
