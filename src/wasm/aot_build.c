@@ -33,7 +33,7 @@
 
 extern char **environ;
 
-#define GLUE_VERSION "glue-2"
+#define GLUE_VERSION "glue-3"
 
 /* ---- encoding ------------------------------------------------------------------------- */
 
