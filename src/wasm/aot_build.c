@@ -134,9 +134,9 @@ static tcvm_status_t make_layout(const tcvm_module_t *m, tcvm__aot_layout_t *lay
     for (uint32_t i = m->global_import_count; i < m->global_count; i++, k++)
         lay->imports[k] =
             (tcvm__aot_import_t){TCVM_EXTERN_GLOBAL, 'g', i, 0, 0, m->globals[i].type.type};
-    /* last, after every global the module knows (so no index moves): the instance's call-depth
-     * counter, which generated code reaches through this import's pointer */
-    lay->imports[k++] = (tcvm__aot_import_t){TCVM_EXTERN_GLOBAL, 'd', 0, 0, 0, TCVM_I32};
+    /* last, after every global the module knows (so no index moves): the store's stack limit,
+     * which generated code reaches through this import's pointer */
+    lay->imports[k++] = (tcvm__aot_import_t){TCVM_EXTERN_GLOBAL, 'd', 0, 0, 0, TCVM_I64};
     lay->import_count = k;
     return TCVM_OK;
 }
@@ -171,7 +171,7 @@ static tcvm_status_t import_section(const tcvm_module_t *m, const tcvm__aot_layo
             break;
         }
         case TCVM_EXTERN_GLOBAL: {
-            static const tcvm_globaltype_t placeholder = {TCVM_I32, true};
+            static const tcvm_globaltype_t placeholder = {TCVM_I64, true};
             const tcvm_globaltype_t *t = a->prefix == 'f'   ? &m->imports[k].type.of.global
                                          : a->prefix == 'd' ? &placeholder
                                                             : &m->globals[a->number].type;
@@ -469,6 +469,21 @@ static tcvm_status_t replace_all(const char *text, size_t size, const char *from
     return st;
 }
 
+/* wabt 1.0.32's call-depth prologue and epilogue, and what replaces them: a comparison of the
+ * stack pointer with the store's stack limit (see the prelude in aot_glue.c). */
+static const char w2c_depth_prologue[] =
+    "#define FUNC_PROLOGUE                                            \\\n"
+    "  if (++wasm_rt_call_stack_depth > WASM_RT_MAX_CALL_STACK_DEPTH) \\\n"
+    "    TRAP(EXHAUSTION);\n"
+    "\n"
+    "#define FUNC_EPILOGUE --wasm_rt_call_stack_depth\n";
+static const char tcvm_stack_prologue[] =
+    "#define FUNC_PROLOGUE                                            \\\n"
+    "  if (UNLIKELY(tcvm_sp_() < *instance->Z_iZ_d0))                 \\\n"
+    "    TRAP(EXHAUSTION);\n"
+    "\n"
+    "#define FUNC_EPILOGUE\n";
+
 /* wabt 1.0.32's little-endian load and store helpers, as they appear in its output. */
 static const char w2c_load_store[] =
     "#define DEFINE_LOAD(name, t1, t2, t3)                      \\\n"
@@ -640,10 +655,21 @@ static tcvm_status_t patch_generated(const char *path, tcvm_error_t *err)
         return tcvm__errorf(err, TCVM_EUNSUPPORTED, "wasm2c produced code this version of 2cvm "
                             "does not recognise (expected the layout of wabt 1.0.32)");
     }
-    st = tcvm__buf_append(&out, text, (size_t)(ci - text));
+    const char *prologue = memmem(text, size, w2c_depth_prologue, sizeof w2c_depth_prologue - 1);
+    if (prologue == NULL || prologue > ci) {
+        tcvm__free(data);
+        return tcvm__errorf(err, TCVM_EUNSUPPORTED, "wasm2c produced code this version of 2cvm "
+                            "does not recognise (expected the prologue of wabt 1.0.32)");
+    }
+    st = tcvm__buf_append(&out, text, (size_t)(prologue - text));
+    if (st == TCVM_OK)
+        st = tcvm__buf_append(&out, tcvm_stack_prologue, sizeof tcvm_stack_prologue - 1);
+    const char *p = prologue + sizeof w2c_depth_prologue - 1;
+    if (st == TCVM_OK)
+        st = tcvm__buf_append(&out, p, (size_t)(ci - p));
     if (st == TCVM_OK)
         st = tcvm__buf_printf(&out, "TRAP_INDIRECT_(table, x)");
-    const char *p = ci + 19;
+    p = ci + 19;
     if (st == TCVM_OK)
         st = tcvm__buf_append(&out, p, (size_t)(tables - p));
     for (p = tables; st == TCVM_OK && p < tables_end;) {
@@ -720,7 +746,7 @@ static tcvm_status_t load(tcvm_module_t *m, tcvm__aot_code_t *code, const char *
         return tcvm__errorf(err, TCVM_EIO, "compiled module %s has no code segment", so);
     code->text_lo = t.lo;
     code->text_hi = t.hi;
-    d->init(tcvm__aot_api(), m->engine->config.aot_max_depth);
+    d->init(tcvm__aot_api());
     uint32_t nf = m->func_count - m->func_import_count;
     code->func_type_ids = tcvm__calloc(nf ? nf : 1, sizeof *code->func_type_ids);
     if (code->func_type_ids == NULL)
@@ -860,7 +886,7 @@ tcvm_status_t tcvm__aot_compile(tcvm_module_t *m, const uint8_t *bytes, size_t s
             st = tcvm__errorf(err, TCVM_EIO, "cannot store %s: %s", so, strerror(errno));
             goto fail;
         }
-        remove_tree(tmp);
+        if (getenv("TCVM_KEEP_TMP") == NULL) remove_tree(tmp); /* TEMP */
         tmp[0] = '\0';
     }
     if ((st = load(m, code, so, err)) != TCVM_OK)
