@@ -886,7 +886,7 @@ tcvm_status_t tcvm__aot_compile(tcvm_module_t *m, const uint8_t *bytes, size_t s
             st = tcvm__errorf(err, TCVM_EIO, "cannot store %s: %s", so, strerror(errno));
             goto fail;
         }
-        if (getenv("TCVM_KEEP_TMP") == NULL) remove_tree(tmp); /* TEMP */
+        remove_tree(tmp);
         tmp[0] = '\0';
     }
     if ((st = load(m, code, so, err)) != TCVM_OK)
