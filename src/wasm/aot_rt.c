@@ -464,9 +464,17 @@ tcvm_status_t tcvm__aot_call(tcvm_store_t *s, tcvm_func_t *f, uint64_t *slots)
         return tcvm__trapf(s, TCVM_EINTERNAL, "cannot install the signal handlers compiled code "
                            "needs");
     thread_setup();
-    if (atomic_load_explicit(&s->interrupt, memory_order_relaxed))
+    /* publish the running thread first, then look at the interrupt flag: tcvm_store_interrupt
+     * sets the flag first, then looks for the thread (both sequentially consistent), so either
+     * this entry sees the flag or the interrupter sees the thread and signals it */
+    pthread_t self = pthread_self();
+    pthread_t *prev_thread = atomic_load(&s->aot_thread);
+    atomic_store(&s->aot_thread, &self);
+    if (atomic_load(&s->interrupt)) {
+        atomic_store(&s->aot_thread, prev_thread);
         return tcvm__trapf(s, TCVM_TRAP_INTERRUPTED, "%s",
                            tcvm_status_message(TCVM_TRAP_INTERRUPTED));
+    }
     /* the outermost entry of the store sets its stack limit; nested entries (host -> guest ->
      * host -> guest) keep it, so all the store's compiled code shares one budget */
     uint64_t saved_limit = s->aot_stack_limit;
@@ -476,9 +484,6 @@ tcvm_status_t tcvm__aot_call(tcvm_store_t *s, tcvm_func_t *f, uint64_t *slots)
     e.prev = tls_entry;
     e.store = s;
     e.status = TCVM_OK;
-    pthread_t self = pthread_self();
-    pthread_t *prev_thread = atomic_load(&s->aot_thread);
-    atomic_store(&s->aot_thread, &self);
     tls_entry = &e;
     tcvm_status_t st = TCVM_OK;
     if (sigsetjmp(e.jb, 0) == 0) {
