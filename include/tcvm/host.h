@@ -153,6 +153,11 @@ TCVM_API tcvm_status_t tcvm_host_outputs_json(tcvm_host_t *h, size_t participant
 TCVM_API tcvm_status_t tcvm_host_output(tcvm_host_t *h, size_t participant, const char *id,
                                         uint8_t **out, size_t *out_size, tcvm_error_t *err);
 
+/* The sealed (age) log of component, for its owner only, once the job is DONE (tcvm:host/log).
+ * Caller frees with tcvm_seal_free. */
+TCVM_API tcvm_status_t tcvm_host_log(tcvm_host_t *h, size_t participant, const char *component,
+                                     uint8_t **out, size_t *out_size, tcvm_error_t *err);
+
 /* The transcript with a head signed now (caller frees with tcvm_seal_free). */
 TCVM_API tcvm_status_t tcvm_host_transcript(tcvm_host_t *h, char **out, size_t *out_size);
 

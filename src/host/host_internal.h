@@ -19,10 +19,13 @@ const uint8_t *tcvm__host_asset(tcvm_host_t *h, tcvm_host_asset_kind_t kind, siz
 void tcvm__host_record(tcvm_host_t *h, const char *type, const tcvm_transcript_field_t *fields,
                        size_t count);
 
-/* What a job leaves behind: one plaintext buffer per manifest output (NULL when not written). */
+/* What a job leaves behind: one plaintext buffer per manifest output (empty when not written)
+ * and one log per component (for its owner), with the count of log lines dropped over the cap. */
 typedef struct tcvm_host_job_outputs {
     tcvm_buf_t *bufs; /* manifest output_count entries */
     size_t count;
+    tcvm_buf_t *logs;       /* manifest component_count entries */
+    uint64_t *log_dropped;  /* manifest component_count entries */
 } tcvm_host_job_outputs_t;
 
 /*

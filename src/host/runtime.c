@@ -8,6 +8,8 @@
  */
 #include <jansson.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "base/base.h"
@@ -54,6 +56,7 @@ struct tcvm_host {
     size_t asset_count;
     size_t assets_in;
     sealed_output_t *outputs;
+    sealed_output_t *logs; /* per component, sealed to its owner */
     bool job_started;
     pthread_t job;
 };
@@ -243,7 +246,8 @@ static tcvm_status_t make_assets(tcvm_host_t *h)
     h->asset_count = m->component_count + m->input_count;
     h->assets = tcvm__calloc(h->asset_count ? h->asset_count : 1, sizeof *h->assets);
     h->outputs = tcvm__calloc(m->output_count ? m->output_count : 1, sizeof *h->outputs);
-    if (h->assets == NULL || h->outputs == NULL)
+    h->logs = tcvm__calloc(m->component_count, sizeof *h->logs);
+    if (h->assets == NULL || h->outputs == NULL || h->logs == NULL)
         return TCVM_ENOMEM;
     size_t k = 0;
     for (size_t i = 0; i < m->component_count; i++, k++) {
@@ -350,6 +354,9 @@ void tcvm_host_destroy(tcvm_host_t *h)
     for (size_t i = 0; h->outputs && h->m && i < h->m->output_count; i++)
         tcvm__free(h->outputs[i].data);
     tcvm__free(h->outputs);
+    for (size_t i = 0; h->logs && h->m && i < h->m->component_count; i++)
+        tcvm__free(h->logs[i].data);
+    tcvm__free(h->logs);
     tcvm_transcript_destroy(h->transcript);
     tcvm_sign_key_destroy(h->key);
     tcvm_bundle_destroy(h->bundle);
@@ -420,9 +427,25 @@ const uint8_t *tcvm__host_asset(tcvm_host_t *h, tcvm_host_asset_kind_t kind, siz
     return h->assets[k].data;
 }
 
-/* Seals every output the job wrote to its recipients; nothing is published unless all are. */
-static tcvm_status_t seal_outputs(tcvm_host_t *h, tcvm_host_job_outputs_t *jo,
-                                  sealed_output_t *sealed, tcvm_error_t *err)
+/* Seals (data, size) to count recipients into *o. */
+static tcvm_status_t seal_one(const tcvm_age_recipient_t *rcpt, size_t count, const tcvm_buf_t *b,
+                              sealed_output_t *o, tcvm_error_t *err)
+{
+    tcvm_status_t st = tcvm_seal_buffer(rcpt, count, 0, b->data ? b->data : (const uint8_t *)"",
+                                        b->size, &o->data, &o->size, err);
+    if (st == TCVM_OK)
+        st = tcvm__sha256(o->data, o->size, o->sha256);
+    if (st == TCVM_OK) {
+        o->present = true;
+        o->plain_size = b->size;
+    }
+    return st;
+}
+
+/* Seals every output the job wrote to its recipients, and each component's log to its owner;
+ * nothing is published unless all of it is sealed. */
+static tcvm_status_t seal_all(tcvm_host_t *h, tcvm_host_job_outputs_t *jo,
+                              sealed_output_t *sealed, sealed_output_t *logs, tcvm_error_t *err)
 {
     const tcvm_manifest_t *m = h->m;
     for (size_t i = 0; i < m->output_count; i++) {
@@ -436,56 +459,83 @@ static tcvm_status_t seal_outputs(tcvm_host_t *h, tcvm_host_job_outputs_t *jo,
         tcvm_age_recipient_t rcpt[TCVM_MANIFEST_MAX_REFS];
         for (size_t r = 0; r < o->recipient_count; r++)
             rcpt[r] = m->participants[o->recipients[r]].recipient;
-        tcvm_status_t st = tcvm_seal_buffer(rcpt, o->recipient_count, 0, jo->bufs[i].data,
-                                            jo->bufs[i].size, &sealed[i].data, &sealed[i].size,
-                                            err);
-        if (st == TCVM_OK)
-            st = tcvm__sha256(sealed[i].data, sealed[i].size, sealed[i].sha256);
-        if (st != TCVM_OK)
-            return tcvm__errorf(err, st, "cannot seal output %s", o->id);
-        sealed[i].present = true;
-        sealed[i].plain_size = jo->bufs[i].size;
+        if (seal_one(rcpt, o->recipient_count, &jo->bufs[i], &sealed[i], err) != TCVM_OK)
+            return tcvm__errorf(err, TCVM_CRYPTO_FAILED, "cannot seal output %s", o->id);
+    }
+    for (size_t i = 0; i < m->component_count; i++) {
+        if (jo->logs[i].size == 0 && jo->log_dropped[i] == 0)
+            continue;
+        const tcvm_age_recipient_t *owner = &m->participants[m->components[i].owner].recipient;
+        if (seal_one(owner, 1, &jo->logs[i], &logs[i], err) != TCVM_OK)
+            return tcvm__errorf(err, TCVM_CRYPTO_FAILED, "cannot seal the log of %s",
+                                m->components[i].id);
     }
     return TCVM_OK;
+}
+
+static void publish_locked(tcvm_host_t *h, sealed_output_t *sealed, sealed_output_t *logs,
+                           const uint64_t *dropped)
+{
+    const tcvm_manifest_t *m = h->m;
+    for (size_t i = 0; i < m->output_count; i++) {
+        if (!sealed[i].present)
+            continue;
+        h->outputs[i] = sealed[i];
+        sealed[i].data = NULL;
+        tcvm_transcript_field_t f[] = {
+            TCVM_TFIELD_STR("output", m->outputs[i].id),
+            TCVM_TFIELD_U64("size", h->outputs[i].plain_size),
+            TCVM_TFIELD_U64("sealed_size", h->outputs[i].size),
+            TCVM_TFIELD_HEX("sealed_sha256", h->outputs[i].sha256, TCVM_DIGEST_SIZE),
+            TCVM_TFIELD_U64("recipients", m->outputs[i].recipient_count),
+        };
+        record_locked(h, "output.sealed", f, 5);
+    }
+    for (size_t i = 0; i < m->component_count; i++) {
+        if (!logs[i].present)
+            continue;
+        h->logs[i] = logs[i];
+        logs[i].data = NULL;
+        tcvm_transcript_field_t f[] = {
+            TCVM_TFIELD_STR("component", m->components[i].id),
+            TCVM_TFIELD_STR("owner", m->participants[m->components[i].owner].id),
+            TCVM_TFIELD_U64("size", h->logs[i].plain_size),
+            TCVM_TFIELD_U64("dropped_lines", dropped[i]),
+            TCVM_TFIELD_HEX("sealed_sha256", h->logs[i].sha256, TCVM_DIGEST_SIZE),
+        };
+        record_locked(h, "log.sealed", f, 5);
+    }
 }
 
 static void *job_thread(void *arg)
 {
     tcvm_host_t *h = arg;
     const tcvm_manifest_t *m = h->m;
+    size_t no = m->output_count ? m->output_count : 1, nc = m->component_count;
     tcvm_error_t err = {0};
-    tcvm_host_job_outputs_t jo = {tcvm__calloc(m->output_count ? m->output_count : 1,
-                                               sizeof(tcvm_buf_t)),
-                                  m->output_count};
-    sealed_output_t *sealed = tcvm__calloc(m->output_count ? m->output_count : 1,
-                                           sizeof *sealed);
+    tcvm_host_job_outputs_t jo = {tcvm__calloc(no, sizeof(tcvm_buf_t)), m->output_count,
+                                  tcvm__calloc(nc, sizeof(tcvm_buf_t)),
+                                  tcvm__calloc(nc, sizeof(uint64_t))};
+    sealed_output_t *sealed = tcvm__calloc(no, sizeof *sealed);
+    sealed_output_t *logs = tcvm__calloc(nc, sizeof *logs);
     tcvm_status_t st;
-    if (jo.bufs == NULL || sealed == NULL)
+    if (jo.bufs == NULL || jo.logs == NULL || jo.log_dropped == NULL || sealed == NULL ||
+        logs == NULL)
         st = tcvm__errorf(&err, TCVM_ENOMEM, "out of memory");
     else
         st = tcvm__host_job_run(h, &jo, &err);
     if (st == TCVM_OK)
-        st = seal_outputs(h, &jo, sealed, &err);
+        st = seal_all(h, &jo, sealed, logs, &err);
     for (size_t i = 0; jo.bufs && i < jo.count; i++)
         tcvm__buf_free_secret(&jo.bufs[i]);
+    for (size_t i = 0; jo.logs && i < nc; i++)
+        tcvm__buf_free_secret(&jo.logs[i]);
     tcvm__free(jo.bufs);
+    tcvm__free(jo.logs);
 
     pthread_mutex_lock(&h->lock);
     if (st == TCVM_OK && h->state == TCVM_HOST_RUNNING) {
-        for (size_t i = 0; i < m->output_count; i++) {
-            if (!sealed[i].present)
-                continue;
-            h->outputs[i] = sealed[i];
-            sealed[i].data = NULL;
-            tcvm_transcript_field_t f[] = {
-                TCVM_TFIELD_STR("output", m->outputs[i].id),
-                TCVM_TFIELD_U64("size", h->outputs[i].plain_size),
-                TCVM_TFIELD_U64("sealed_size", h->outputs[i].size),
-                TCVM_TFIELD_HEX("sealed_sha256", h->outputs[i].sha256, TCVM_DIGEST_SIZE),
-                TCVM_TFIELD_U64("recipients", m->outputs[i].recipient_count),
-            };
-            record_locked(h, "output.sealed", f, 5);
-        }
+        publish_locked(h, sealed, logs, jo.log_dropped);
         record_locked(h, "job.finished", NULL, 0);
         set_state_locked(h, TCVM_HOST_DONE);
     } else {
@@ -501,9 +551,13 @@ static void *job_thread(void *arg)
     }
     tcvm_transcript_close(h->transcript);
     pthread_mutex_unlock(&h->lock);
+    tcvm__free(jo.log_dropped);
     for (size_t i = 0; sealed && i < m->output_count; i++)
         tcvm__free(sealed[i].data);
+    for (size_t i = 0; logs && i < nc; i++)
+        tcvm__free(logs[i].data);
     tcvm__free(sealed);
+    tcvm__free(logs);
     return NULL;
 }
 
@@ -770,6 +824,37 @@ tcvm_status_t tcvm_host_output(tcvm_host_t *h, size_t participant, const char *i
             *out = copy;
             *out_size = h->outputs[index].size;
         }
+    }
+    pthread_mutex_unlock(&h->lock);
+    return st;
+}
+
+tcvm_status_t tcvm_host_log(tcvm_host_t *h, size_t participant, const char *component,
+                            uint8_t **out, size_t *out_size, tcvm_error_t *err)
+{
+    char request[128];
+    snprintf(request, sizeof request, "fetch log %.64s", component);
+    size_t index;
+    tcvm_status_t st = TCVM_OK;
+    pthread_mutex_lock(&h->lock);
+    if (!tcvm_manifest_find_component(h->m, component, &index)) {
+        st = refuse_locked(h, participant, "fetch.refused", request, err, TCVM_ENOENT,
+                           "the manifest names no component \"%.64s\"", component);
+    } else if (h->m->components[index].owner != participant) {
+        st = refuse_locked(h, participant, "fetch.refused", request, err, TCVM_HOST_POLICY,
+                           "the log of %s goes to its owner %s only", h->m->components[index].id,
+                           participant_id(h, h->m->components[index].owner));
+    } else if (h->state != TCVM_HOST_DONE) {
+        st = refuse_locked(h, participant, "fetch.refused", request, err, TCVM_HOST_STATE,
+                           "logs are released when the job is DONE; the runtime is %s",
+                           tcvm_host_state_name(h->state));
+    } else if (!h->logs[index].present) {
+        st = tcvm__errorf(err, TCVM_ENOENT, "component %s logged nothing",
+                          h->m->components[index].id);
+    } else if ((*out = tcvm__memdup(h->logs[index].data, h->logs[index].size)) == NULL) {
+        st = tcvm__errorf(err, TCVM_ENOMEM, "out of memory");
+    } else {
+        *out_size = h->logs[index].size;
     }
     pthread_mutex_unlock(&h->lock);
     return st;

@@ -227,12 +227,14 @@ static void do_upload(tcvm_net_server_t *s, struct evhttp_request *req, size_t p
     free(text);
 }
 
-static void do_output(tcvm_net_server_t *s, struct evhttp_request *req, size_t p, const char *id)
+static void do_output(tcvm_net_server_t *s, struct evhttp_request *req, size_t p, const char *id,
+                      bool log)
 {
     uint8_t *data = NULL;
     size_t size = 0;
     tcvm_error_t err = {0};
-    tcvm_status_t st = tcvm_host_output(s->host, p, id, &data, &size, &err);
+    tcvm_status_t st = log ? tcvm_host_log(s->host, p, id, &data, &size, &err)
+                           : tcvm_host_output(s->host, p, id, &data, &size, &err);
     if (st != TCVM_OK) {
         reply_error(req, st, err.message);
         return;
@@ -289,7 +291,11 @@ static void handle(struct evhttp_request *req, void *arg)
             return;
         }
         if ((id = id_after(path, "/v1/outputs/")) != NULL) {
-            do_output(s, req, p, id);
+            do_output(s, req, p, id, false);
+            return;
+        }
+        if ((id = id_after(path, "/v1/logs/")) != NULL) {
+            do_output(s, req, p, id, true);
             return;
         }
         if (strcmp(path, "/v1/manifest") == 0) {
