@@ -146,4 +146,150 @@ size_t tcvm__cabi_flat_count(const tcvm_ctype_t *const *types, size_t count);
 /* Traps with TCVM_COMP_TRAP and a message. */
 tcvm_status_t tcvm__ctrap(tcvm_error_t *err, const char *fmt, ...) TCVM__PRINTF(2, 3);
 
+/* ---- decoded components ---------------------------------------------------------------- */
+
+/* Index spaces. */
+enum {
+    TCVM__S_CORE_FUNC,
+    TCVM__S_CORE_TABLE,
+    TCVM__S_CORE_MEMORY,
+    TCVM__S_CORE_GLOBAL,
+    TCVM__S_CORE_TYPE,
+    TCVM__S_CORE_MODULE,
+    TCVM__S_CORE_INSTANCE,
+    TCVM__S_FUNC,
+    TCVM__S_VALUE,
+    TCVM__S_TYPE,
+    TCVM__S_COMPONENT,
+    TCVM__S_INSTANCE,
+    TCVM__S_COUNT
+};
+
+/* What a type index (or an import/export) describes. */
+enum {
+    TCVM__TD_NONE,
+    TCVM__TD_VAL,      /* val */
+    TCVM__TD_FUNC,     /* func */
+    TCVM__TD_INST,     /* inst */
+    TCVM__TD_COMP,     /* comp */
+    TCVM__TD_RESOURCE, /* resource (id), name */
+    TCVM__TD_CORE_FUNC,
+    TCVM__TD_CORE_MODULE,
+};
+
+typedef struct tcvm__ccomptype tcvm__ccomptype_t;
+
+typedef struct tcvm__tdef {
+    uint8_t kind;
+    const tcvm_ctype_t *val;
+    const tcvm_cfunctype_t *func;
+    const tcvm_cinsttype_t *inst;
+    const tcvm__ccomptype_t *comp;
+    uint32_t resource;
+    const char *rname; /* resource: the name it was imported or exported under */
+    size_t rname_size;
+    bool local; /* resource defined by this component (resource.new/rep allowed) */
+    const tcvm_functype_t *corefunc;
+} tcvm__tdef_t;
+
+/* A named item of an instance type, component type, import or export list. */
+typedef struct tcvm__cext {
+    const char *name;
+    size_t name_size;
+    uint8_t sort; /* TCVM__S_* */
+    tcvm__tdef_t td;
+} tcvm__cext_t;
+
+struct tcvm_cinsttype {
+    tcvm__cext_t *exports;
+    uint32_t count;
+};
+
+struct tcvm__ccomptype {
+    tcvm__cext_t *imports;
+    uint32_t import_count;
+    tcvm__cext_t *exports;
+    uint32_t export_count;
+};
+
+/* Canonical options. */
+typedef struct tcvm__copts {
+    tcvm_cstring_encoding_t encoding;
+    int64_t memory;      /* core memory index or -1 */
+    int64_t realloc;     /* core func index or -1 */
+    int64_t post_return; /* core func index or -1 */
+} tcvm__copts_t;
+
+/* An argument of an instantiation or an inline export: name -> (sort, index). */
+typedef struct tcvm__carg {
+    const char *name;
+    size_t name_size;
+    uint8_t sort;
+    uint32_t index;
+} tcvm__carg_t;
+
+/* Definitions, replayed in order at instantiation. Each adds at most one item to the index
+ * space `sort`. */
+enum {
+    TCVM__D_CORE_MODULE,   /* a: index into modules[] */
+    TCVM__D_CORE_INST,     /* a: module index; args (instance sort) */
+    TCVM__D_CORE_INST_EXP, /* args (core sorts) */
+    TCVM__D_COMPONENT,     /* a: index into nested[] */
+    TCVM__D_INST,          /* a: component index; args */
+    TCVM__D_INST_EXP,      /* args */
+    TCVM__D_ALIAS_CORE_EXPORT, /* sort; a: core instance; name */
+    TCVM__D_ALIAS_EXPORT,  /* sort; a: instance; name */
+    TCVM__D_ALIAS_OUTER,   /* sort; a: count; b: index; component/module resolved in target */
+    TCVM__D_LIFT,          /* a: core func; opts; func */
+    TCVM__D_LOWER,         /* a: func; opts */
+    TCVM__D_RES_NEW,       /* resource id in res */
+    TCVM__D_RES_DROP,
+    TCVM__D_RES_REP,
+    TCVM__D_RESOURCE,      /* defines resource res; b: dtor core func index + 1 (0: none) */
+    TCVM__D_TYPE,          /* a type that is not a resource (no run-time effect) */
+    TCVM__D_IMPORT,        /* ext */
+    TCVM__D_EXPORT,        /* name; sort; a: index */
+};
+
+typedef struct tcvm__cdef {
+    uint8_t op;
+    uint8_t sort;
+    uint32_t a, b;
+    const char *name;
+    size_t name_size;
+    tcvm__carg_t *args;
+    uint32_t nargs;
+    tcvm__copts_t opts;
+    const tcvm_cfunctype_t *func;
+    uint32_t res;
+    tcvm__cext_t ext;
+    const struct tcvm_component *target; /* outer alias of a component */
+    const tcvm_module_t *target_module;  /* outer alias of a module */
+} tcvm__cdef_t;
+
+struct tcvm_component {
+    struct tcvm_component *root; /* the outermost component (owner of the arenas) */
+    tcvm_engine_t *engine;       /* NULL when only validated */
+    tcvm_ctypes_t *types;        /* root only */
+    void *pool;                  /* root only: every other allocation */
+    tcvm__cdef_t *defs;
+    uint32_t def_count, def_cap;
+    tcvm_module_t **modules;
+    uint32_t module_count;
+    struct tcvm_component **nested;
+    uint32_t nested_count;
+    tcvm__cext_t *imports;
+    uint32_t import_count;
+    tcvm__cext_t *exports;
+    uint32_t export_count;
+    uint32_t resource_count; /* root only: resource ids handed out */
+    uint32_t space_count[TCVM__S_COUNT];
+    tcvm__ccomptype_t self_type; /* imports and exports, for nested instantiation */
+};
+
+tcvm_status_t tcvm__component_decode(tcvm_engine_t *engine, const uint8_t *bytes, size_t size,
+                                     tcvm_component_t **out, tcvm_error_t *err,
+                                     tcvm_component_where_t *where);
+void tcvm__cext_desc(const tcvm__cext_t *e, tcvm_cextern_desc_t *out);
+
 #endif
