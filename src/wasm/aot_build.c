@@ -18,6 +18,7 @@
 #include "wasm/aot.h"
 #include "crypto/crypto.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +33,7 @@
 
 extern char **environ;
 
-#define GLUE_VERSION "glue-1"
+#define GLUE_VERSION "glue-2"
 
 /* ---- encoding ------------------------------------------------------------------------- */
 
@@ -444,6 +445,178 @@ static tcvm_status_t engine_tools(tcvm_engine_t *e, const char *dir, tcvm_error_
     return st;
 }
 
+/* Appends text[0, size) to out with every occurrence of from replaced by to. */
+static tcvm_status_t replace_all(const char *text, size_t size, const char *from, const char *to,
+                                 tcvm_buf_t *out, size_t *out_count)
+{
+    size_t flen = strlen(from), tlen = strlen(to), count = 0;
+    const char *p = text, *end = text + size;
+    tcvm_status_t st = TCVM_OK;
+    while (st == TCVM_OK) {
+        const char *hit = memmem(p, (size_t)(end - p), from, flen);
+        if (hit == NULL)
+            break;
+        st = tcvm__buf_append(out, p, (size_t)(hit - p));
+        if (st == TCVM_OK)
+            st = tcvm__buf_append(out, to, tlen);
+        p = hit + flen;
+        count++;
+    }
+    if (st == TCVM_OK)
+        st = tcvm__buf_append(out, p, (size_t)(end - p));
+    if (out_count != NULL)
+        *out_count = count;
+    return st;
+}
+
+/* wabt 1.0.32's little-endian load and store helpers, as they appear in its output. */
+static const char w2c_load_store[] =
+    "#define DEFINE_LOAD(name, t1, t2, t3)                      \\\n"
+    "  static inline t3 name(wasm_rt_memory_t* mem, u64 addr) { \\\n"
+    "    MEMCHECK(mem, addr, t1);                               \\\n"
+    "    t1 result;                                             \\\n"
+    "    wasm_rt_memcpy(&result, &mem->data[addr], sizeof(t1)); \\\n"
+    "    wasm_asm(\"\" ::\"r\"(result));                            \\\n"
+    "    return (t3)(t2)result;                                 \\\n"
+    "  }\n"
+    "\n"
+    "#define DEFINE_STORE(name, t1, t2)                                     \\\n"
+    "  static inline void name(wasm_rt_memory_t* mem, u64 addr, t2 value) { \\\n"
+    "    MEMCHECK(mem, addr, t1);                                           \\\n"
+    "    t1 wrapped = (t1)value;                                            \\\n"
+    "    wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));            \\\n"
+    "  }\n";
+
+/* Their replacement: the same accesses, relative to a base address the caller holds, wrapped in
+ * a struct so that a call still passing the memory object cannot compile (a mismatched pointer
+ * would only be a warning, and the build runs with -w). The empty asm still takes every loaded
+ * value, so no load is ever removed (an out-of-bounds load whose value is unused must still
+ * trap), but the value may stay in a floating-point register ("x") instead of being moved to a
+ * general one for nothing. */
+static const char tcvm_load_store[] =
+    "typedef struct { u8* p; } tcvm_base_t;\n"
+    "#define DEFINE_LOAD(name, t1, t2, t3)                      \\\n"
+    "  static inline t3 name(tcvm_base_t base, u64 addr) {      \\\n"
+    "    t1 result;                                             \\\n"
+    "    wasm_rt_memcpy(&result, base.p + addr, sizeof(t1));    \\\n"
+    "    wasm_asm(\"\" ::\"rx\"(result));                           \\\n"
+    "    return (t3)(t2)result;                                 \\\n"
+    "  }\n"
+    "\n"
+    "#define DEFINE_STORE(name, t1, t2)                                     \\\n"
+    "  static inline void name(tcvm_base_t base, u64 addr, t2 value) {      \\\n"
+    "    t1 wrapped = (t1)value;                                            \\\n"
+    "    wasm_rt_memcpy(base.p + addr, &wrapped, sizeof(t1));               \\\n"
+    "  }\n";
+
+static const char w2c_prologue_end[] = "    TRAP(EXHAUSTION);\n\n#define FUNC_EPILOGUE";
+
+/*
+ * Every load and store of wasm2c 1.0.32's output reads the memory's base address through two
+ * pointers (instance -> memory -> data), and since a store into linear memory may alias
+ * anything, the compiler reloads both after every store. In 2cvm a memory never moves (its
+ * whole reservation is mapped when it is created; growth only changes protections, see
+ * tcvm__memory_grow), so the base is invariant for an instance's lifetime: each function reads
+ * it once, in its prologue, into a local whose address is never taken, and every access uses
+ * that. Bounds are still enforced by the guard region alone (MEMCHECK is empty in this
+ * configuration either way). Applied only when the output has the expected shape and one
+ * memory; otherwise the generated code is left as it is (correct, just slower).
+ */
+/* True when text[0, len) is the name of one of wasm2c's load or store helpers
+ * (i32_load, i64_load8_s, f64_store, i32_store16, ...). */
+static bool is_access_helper(const char *text, size_t len)
+{
+    static const char *const names[] = {
+        "i32_load",      "i64_load",      "f32_load",      "f64_load",       "i32_load8_s",
+        "i64_load8_s",   "i32_load8_u",   "i64_load8_u",   "i32_load16_s",   "i64_load16_s",
+        "i32_load16_u",  "i64_load16_u",  "i64_load32_s",  "i64_load32_u",   "i32_store",
+        "i64_store",     "f32_store",     "f64_store",     "i32_store8",     "i32_store16",
+        "i64_store8",    "i64_store16",   "i64_store32"};
+    for (size_t i = 0; i < TCVM__ARRAY_COUNT(names); i++)
+        if (strlen(names[i]) == len && memcmp(names[i], text, len) == 0)
+            return true;
+    return false;
+}
+
+static tcvm_status_t memory_base_patch(const char *text, size_t size, tcvm_buf_t *out,
+                                       bool *out_applied)
+{
+    *out_applied = false;
+    /* the one memory's field: the first argument of the first load or store helper call */
+    const char *arg = NULL;
+    for (const char *p = text; p < text + size;) {
+        const char *hit = memmem(p, (size_t)(text + size - p), "(instance->", 11);
+        if (hit == NULL)
+            break;
+        const char *id = hit;
+        while (id > text && (isalnum((unsigned char)id[-1]) || id[-1] == '_'))
+            id--;
+        if (is_access_helper(id, (size_t)(hit - id))) {
+            arg = hit + 11;
+            break;
+        }
+        p = hit + 11;
+    }
+    if (arg == NULL)
+        return TCVM_OK; /* no memory accesses at all */
+    size_t len = 0;
+    while (arg + len < text + size && (isalnum((unsigned char)arg[len]) || arg[len] == '_') &&
+           len < 64)
+        len++;
+    if (len == 0 || len >= 64 ||
+        memmem(text, size, w2c_load_store, sizeof w2c_load_store - 1) == NULL ||
+        memmem(text, size, w2c_prologue_end, sizeof w2c_prologue_end - 1) == NULL)
+        return TCVM_OK;
+    char field[96], prologue[256];
+    snprintf(field, sizeof field, "(instance->%.*s, ", (int)len, arg);
+    snprintf(prologue, sizeof prologue,
+             "    TRAP(EXHAUSTION);                                            \\\n"
+             "  const tcvm_base_t tcvm_mem_ = {instance->%.*s->data}\n\n#define FUNC_EPILOGUE",
+             (int)len, arg);
+    size_t flen = strlen(field);
+    tcvm_buf_t a = {0}, b = {0};
+    size_t n_helpers = 0, n_prologue = 0;
+    tcvm_status_t st = replace_all(text, size, w2c_load_store, tcvm_load_store, &a, &n_helpers);
+    /* every helper call on the memory takes tcvm_mem_ instead; anything else (memory.size,
+     * memory.grow, bulk memory) keeps the memory object */
+    const char *t = (const char *)a.data, *end = t + a.size, *p = t;
+    bool other_memory = false;
+    while (st == TCVM_OK && n_helpers == 1) {
+        const char *hit = memmem(p, (size_t)(end - p), "(instance->", 11);
+        if (hit == NULL)
+            break;
+        const char *id = hit;
+        while (id > t && (isalnum((unsigned char)id[-1]) || id[-1] == '_'))
+            id--;
+        if (!is_access_helper(id, (size_t)(hit - id))) {
+            st = tcvm__buf_append(&b, p, (size_t)(hit + 11 - p));
+            p = hit + 11;
+            continue;
+        }
+        if ((size_t)(end - hit) < flen || memcmp(hit, field, flen) != 0) {
+            other_memory = true; /* a second memory: not this module (multi-memory is refused) */
+            break;
+        }
+        st = tcvm__buf_append(&b, p, (size_t)(hit - p));
+        if (st == TCVM_OK)
+            st = tcvm__buf_append(&b, "(tcvm_mem_, ", 12);
+        p = hit + flen;
+    }
+    if (st == TCVM_OK && n_helpers == 1 && !other_memory) {
+        st = tcvm__buf_append(&b, p, (size_t)(end - p));
+        /* declare tcvm_mem_ in every function, in the prologue each one starts with */
+        if (st == TCVM_OK)
+            st = replace_all((const char *)b.data, b.size, w2c_prologue_end, prologue, out,
+                             &n_prologue);
+        *out_applied = st == TCVM_OK && n_prologue == 1;
+    }
+    tcvm__buf_free(&a);
+    tcvm__buf_free(&b);
+    if (!*out_applied)
+        tcvm__buf_free(out);
+    return st;
+}
+
 /*
  * wasm2c 1.0.32 reports every table trap as WASM_RT_TRAP_OOB, like memory traps, and every
  * failed call_indirect alike. The specification distinguishes them, so the table helpers and
@@ -486,10 +659,16 @@ static tcvm_status_t patch_generated(const char *path, tcvm_error_t *err)
     }
     if (st == TCVM_OK)
         st = tcvm__buf_append(&out, tables_end, size - (size_t)(tables_end - text));
+    tcvm_buf_t fast = {0};
+    bool use_fast = false;
     if (st == TCVM_OK)
-        st = write_file(path, out.data, out.size);
+        st = memory_base_patch((const char *)out.data, out.size, &fast, &use_fast);
+    if (st == TCVM_OK)
+        st = use_fast ? write_file(path, fast.data, fast.size)
+                      : write_file(path, out.data, out.size);
     tcvm__free(data);
     tcvm__buf_free(&out);
+    tcvm__buf_free(&fast);
     if (st != TCVM_OK)
         return tcvm__errorf(err, st, "cannot rewrite the generated code");
     return TCVM_OK;
