@@ -33,6 +33,8 @@ static const struct {
     {"open", cli_cmd_open, "decrypt an age file with an identity"},
     {"transcript", cli_cmd_transcript, "verify a runtime transcript"},
     {"attest", cli_cmd_attest, "SEV-SNP evidence: get, show and verify it"},
+    {"serve", cli_cmd_serve, "run an agreement: the runtime inside the confidential VM"},
+    {"client", cli_cmd_client, "a participant's client: verify, upload, status, fetch, transcript"},
 };
 
 void cli_errorf(const char *fmt, ...)
