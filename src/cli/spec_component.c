@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The Component Model half of `2cvm spec`: runs one .wast script whose modules are components.
+ * tools/wast-parse.mjs (node, with jco's text parser) turns the script into a JSON command list
+ * and one binary per component, as wast2json does for core scripts; this file judges every
+ * command against the runtime through the public API (tcvm/component.h). Decoding and
+ * validation are judged by tcvm_component_new: assert_malformed and assert_invalid must be
+ * refused with the matching status, components must load. A command the runtime refuses for a
+ * feature outside the synchronous Component Model (async, streams, GC, ...) is skipped with the
+ * runtime's message naming it; so is a form the converter could not turn into a binary (text
+ * syntax newer or older than jco's parser) and, until the runtime instantiates components, every
+ * command that needs an instance. The per-file line and the counts are those of spec_run.c.
+ */
+#include "cli/spec.h"
+
+#include "base/base.h"
+#include "tcvm/component.h"
+#include "tcvm/wasm.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define SC_MAX_COMPONENT_SIZE ((size_t)256 << 20) /* one component binary */
+#define SC_MAX_SKIP_REASONS 8                     /* distinct skip reasons listed per file */
+#define SC_REASON_SIZE 256
+
+/* Until the runtime instantiates components, commands that need an instance say this. */
+#define SC_NO_INSTANCES "instantiating components is not implemented in the runtime yet"
+
+typedef struct sc_file {
+    const spec_options_t *opt;
+    const char *display;
+    tcvm_engine_t *engine;
+    spec_counts_t counts;
+    tcvm_buf_t report;
+    unsigned long described;
+    struct {
+        char text[SC_REASON_SIZE];
+        unsigned long count;
+    } skips[SC_MAX_SKIP_REASONS];
+    size_t skip_kinds;
+    unsigned long other_skips;
+    unsigned long components_seen, components_refused;
+    char refused_reason[SC_REASON_SIZE];
+    /* why the commands that run on the current instance cannot: its component was refused, or
+     * components cannot be instantiated yet */
+    char current_skip[SC_REASON_SIZE];
+    /* definitions the runtime refused, by name, with the reason (for component_instance) */
+    struct {
+        char name[64];
+        char reason[SC_REASON_SIZE];
+    } refused[64];
+    size_t refused_count;
+} sc_file_t;
+
+static void textf(char *out, size_t size, const char *fmt, ...) TCVM__PRINTF(3, 4);
+static void textf(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- verdicts ------------------------------------------------------------------------ */
+
+static void pass(sc_file_t *f, spec_kind_t kind)
+{
+    f->counts.passed++;
+    f->counts.kind[kind][0]++;
+}
+
+static void failf(sc_file_t *f, spec_kind_t kind, unsigned line, const char *fmt, ...)
+    TCVM__PRINTF(4, 5);
+static void failf(sc_file_t *f, spec_kind_t kind, unsigned line, const char *fmt, ...)
+{
+    f->counts.failed++;
+    f->counts.kind[kind][1]++;
+    if (!f->opt->verbose && f->described >= f->opt->show) return;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (tcvm__buf_printf(&f->report, "  line %u: %s: %s\n", line, spec_kind_name(kind), text) ==
+        TCVM_OK)
+        f->described++;
+}
+
+/* Counts a skip and groups the reasons (without the offsets and lines that differ). */
+static void skip(sc_file_t *f, spec_kind_t kind, unsigned line, const char *reason)
+{
+    f->counts.skipped++;
+    f->counts.kind[kind][2]++;
+    if (f->opt->verbose)
+        tcvm__buf_printf(&f->report, "  line %u: %s: skipped: %s\n", line, spec_kind_name(kind),
+                         reason);
+    /* the key leaves out the places that differ between commands: " at offset N" and
+     * " (line N, column N of the form)" */
+    char key[SC_REASON_SIZE];
+    textf(key, sizeof key, "%s", reason);
+    char *place = strstr(key, " (line ");
+    if (place != NULL) *place = '\0';
+    while ((place = strstr(key, " at offset ")) != NULL) {
+        char *end = place + 11;
+        while (*end >= '0' && *end <= '9') end++;
+        memmove(place, end, strlen(end) + 1);
+    }
+    for (size_t i = 0; i < f->skip_kinds; i++) {
+        if (strcmp(f->skips[i].text, key) == 0) {
+            f->skips[i].count++;
+            return;
+        }
+    }
+    if (f->skip_kinds < SC_MAX_SKIP_REASONS) {
+        textf(f->skips[f->skip_kinds].text, sizeof f->skips[0].text, "%s", key);
+        f->skips[f->skip_kinds++].count = 1;
+    } else {
+        f->other_skips++;
+    }
+}
+
+/* ---- components ---------------------------------------------------------------------- */
+
+typedef enum load_result { LOAD_OK, LOAD_REFUSED, LOAD_ERROR } load_result_t;
+
+/*
+ * Reads DIR/filename and loads it as a component (decode, validate, compile its core modules).
+ * LOAD_REFUSED: the runtime refused it (err says why); LOAD_ERROR: the file could not be read
+ * (why says so).
+ */
+static load_result_t load_component(sc_file_t *f, const char *dir, const char *filename,
+                                    tcvm_component_t **out, tcvm_error_t *err, char *why,
+                                    size_t why_size)
+{
+    if (filename == NULL || filename[0] == '\0' || strchr(filename, '/') != NULL) {
+        textf(why, why_size, "bad component file name in the converted script");
+        return LOAD_ERROR;
+    }
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, filename) >= sizeof path) {
+        textf(why, why_size, "path too long");
+        return LOAD_ERROR;
+    }
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    tcvm_error_t read_err = {0};
+    if (tcvm__read_file(path, SC_MAX_COMPONENT_SIZE, &bytes, &size, &read_err) != TCVM_OK) {
+        textf(why, why_size, "cannot read %s: %s", filename, read_err.message);
+        return LOAD_ERROR;
+    }
+    tcvm_component_where_t where = {0, -1};
+    tcvm_status_t st = tcvm_component_new(f->engine, bytes, size, out, err, &where);
+    tcvm__free(bytes);
+    if (st == TCVM_OK) return LOAD_OK;
+    err->status = st;
+    return LOAD_REFUSED;
+}
+
+static bool is_feature(tcvm_status_t st)
+{
+    return st == TCVM_COMP_FEATURE || st == TCVM_WASM_FEATURE;
+}
+
+static unsigned json_line(json_t *cmd)
+{
+    json_int_t l = json_integer_value(json_object_get(cmd, "line"));
+    return l > 0 && l < (json_int_t)UINT32_MAX ? (unsigned)l : 0;
+}
+
+/* component, component_definition: the component must load. */
+static void cmd_component(sc_file_t *f, const char *dir, json_t *cmd, unsigned line,
+                          bool instantiate)
+{
+    const char *filename = json_string_value(json_object_get(cmd, "filename"));
+    tcvm_component_t *c = NULL;
+    tcvm_error_t err = {0};
+    char why[SC_REASON_SIZE + 128];
+    const char *name = json_string_value(json_object_get(cmd, "name"));
+    f->components_seen++;
+    load_result_t lr = load_component(f, dir, filename, &c, &err, why, sizeof why);
+    char reason[SC_REASON_SIZE] = SC_NO_INSTANCES;
+    if (lr == LOAD_ERROR) {
+        failf(f, SPEC_MODULE, line, "%s", why);
+        textf(reason, sizeof reason, "its component could not be read");
+    } else if (lr == LOAD_REFUSED && is_feature(err.status)) {
+        f->components_refused++;
+        textf(why, sizeof why, "refused feature: %s", err.message);
+        if (f->refused_reason[0] == '\0')
+            textf(f->refused_reason, sizeof f->refused_reason, "%s", err.message);
+        skip(f, SPEC_MODULE, line, why);
+        textf(reason, sizeof reason, "%s", why);
+    } else if (lr == LOAD_REFUSED) {
+        failf(f, SPEC_MODULE, line, "%s: %s: %s", filename, tcvm_status_name(err.status),
+              err.message);
+        textf(reason, sizeof reason, "its component failed to load");
+    } else {
+        pass(f, SPEC_MODULE);
+        if (instantiate) skip(f, SPEC_MODULE, line, SC_NO_INSTANCES);
+    }
+    if (instantiate) textf(f->current_skip, sizeof f->current_skip, "%s", reason);
+    if (!instantiate && name != NULL && lr != LOAD_OK &&
+        f->refused_count < sizeof f->refused / sizeof f->refused[0]) {
+        textf(f->refused[f->refused_count].name, sizeof f->refused[0].name, "%s", name);
+        textf(f->refused[f->refused_count++].reason, sizeof f->refused[0].reason, "%s", reason);
+    }
+    tcvm_component_free(c);
+}
+
+/* assert_invalid, assert_malformed: the runtime must refuse the binary with the right status. */
+static void cmd_assert_refused(sc_file_t *f, spec_kind_t kind, const char *dir, json_t *cmd,
+                               unsigned line)
+{
+    const char *filename = json_string_value(json_object_get(cmd, "filename"));
+    const char *mtype = json_string_value(json_object_get(cmd, "module_type"));
+    const char *mkind = json_string_value(json_object_get(cmd, "module_kind"));
+    const char *text = json_string_value(json_object_get(cmd, "text"));
+    bool text_form = mtype != NULL && strcmp(mtype, "text") == 0;
+    if (mkind != NULL && strcmp(mkind, "module") == 0) {
+        skip(f, kind, line, "a core module in a component script: judged by the core runner");
+        return;
+    }
+    tcvm_component_t *c = NULL;
+    tcvm_error_t err = {0};
+    char why[SC_REASON_SIZE + 128];
+    load_result_t lr = load_component(f, dir, filename, &c, &err, why, sizeof why);
+    tcvm_component_free(c);
+    if (lr == LOAD_ERROR) {
+        failf(f, kind, line, "%s", why);
+        return;
+    }
+    if (lr == LOAD_OK) {
+        if (text_form) {
+            /* (component quote ...) that jco's parser turned into a well-formed binary: the
+             * malformation is one of the text format, which the runtime never sees. */
+            skip(f, kind, line,
+                 "malformed only as text: jco's parser accepted it and the binary is well-formed");
+            return;
+        }
+        failf(f, kind, line, "%s: expected %s (\"%s\"), got OK", filename,
+              kind == SPEC_ASSERT_INVALID ? "COMP_INVALID" : "COMP_MALFORMED", text ? text : "");
+        return;
+    }
+    if (is_feature(err.status)) {
+        /* The script expects the binary refused because a feature is not enabled (wasm-tools'
+         * missing-features tests), and the runtime refuses it as a feature it does not
+         * support: that is the expected verdict. Otherwise the check was not made. */
+        if (kind == SPEC_ASSERT_INVALID && text != NULL &&
+            (strstr(text, "feature") != NULL || strstr(text, "not enabled") != NULL ||
+             strstr(text, "not active") != NULL || strstr(text, "proposal") != NULL)) {
+            pass(f, kind);
+            return;
+        }
+        textf(why, sizeof why, "refused feature: %s", err.message);
+        skip(f, kind, line, why);
+        return;
+    }
+    bool ok;
+    if (kind == SPEC_ASSERT_INVALID)
+        ok = err.status == TCVM_COMP_INVALID || err.status == TCVM_WASM_INVALID;
+    else
+        ok = err.status == TCVM_COMP_MALFORMED || err.status == TCVM_WASM_MALFORMED ||
+             (text_form && err.status == TCVM_COMP_INVALID);
+    if (ok)
+        pass(f, kind);
+    else
+        failf(f, kind, line, "%s: expected %s (\"%s\"), got %s: %s", filename,
+              kind == SPEC_ASSERT_INVALID ? "COMP_INVALID" : "COMP_MALFORMED", text ? text : "",
+              tcvm_status_name(err.status), err.message);
+}
+
+/*
+ * assert_unlinkable, and assert_trap of an instantiation: the component must load; whether it
+ * links or traps needs an instance.
+ */
+static void cmd_assert_instantiate(sc_file_t *f, spec_kind_t kind, const char *dir, json_t *cmd,
+                                   unsigned line)
+{
+    const char *filename = json_string_value(json_object_get(cmd, "filename"));
+    tcvm_component_t *c = NULL;
+    tcvm_error_t err = {0};
+    char why[SC_REASON_SIZE + 128];
+    load_result_t lr = load_component(f, dir, filename, &c, &err, why, sizeof why);
+    tcvm_component_free(c);
+    if (lr == LOAD_ERROR) {
+        failf(f, kind, line, "%s", why);
+    } else if (lr == LOAD_REFUSED && is_feature(err.status)) {
+        textf(why, sizeof why, "refused feature: %s", err.message);
+        skip(f, kind, line, why);
+    } else if (lr == LOAD_REFUSED) {
+        failf(f, kind, line, "%s: the component must load before it can %s: %s: %s", filename,
+              kind == SPEC_ASSERT_TRAP ? "trap" : "fail to link", tcvm_status_name(err.status),
+              err.message);
+    } else {
+        skip(f, kind, line, SC_NO_INSTANCES);
+    }
+}
+
+static void run_command(sc_file_t *f, const char *dir, json_t *cmd)
+{
+    const char *type = json_string_value(json_object_get(cmd, "type"));
+    unsigned line = json_line(cmd);
+    if (type == NULL) {
+        failf(f, SPEC_OTHER, line, "a command without a type in the converted script");
+    } else if (strcmp(type, "component") == 0) {
+        cmd_component(f, dir, cmd, line, true);
+    } else if (strcmp(type, "component_definition") == 0) {
+        cmd_component(f, dir, cmd, line, false);
+    } else if (strcmp(type, "component_instance") == 0) {
+        const char *def = json_string_value(json_object_get(cmd, "definition"));
+        textf(f->current_skip, sizeof f->current_skip, "%s", SC_NO_INSTANCES);
+        for (size_t k = 0; def != NULL && k < f->refused_count; k++)
+            if (strcmp(f->refused[k].name, def) == 0)
+                textf(f->current_skip, sizeof f->current_skip, "%s", f->refused[k].reason);
+        skip(f, SPEC_MODULE, line, f->current_skip);
+    } else if (strcmp(type, "assert_invalid") == 0) {
+        cmd_assert_refused(f, SPEC_ASSERT_INVALID, dir, cmd, line);
+    } else if (strcmp(type, "assert_malformed") == 0) {
+        cmd_assert_refused(f, SPEC_ASSERT_MALFORMED, dir, cmd, line);
+    } else if (strcmp(type, "assert_unlinkable") == 0) {
+        cmd_assert_instantiate(f, SPEC_ASSERT_UNLINKABLE, dir, cmd, line);
+    } else if (strcmp(type, "assert_trap") == 0 && json_object_get(cmd, "filename") != NULL) {
+        cmd_assert_instantiate(f, SPEC_ASSERT_TRAP, dir, cmd, line);
+    } else if (strcmp(type, "assert_return") == 0) {
+        skip(f, SPEC_ASSERT_RETURN, line, f->current_skip);
+    } else if (strcmp(type, "assert_trap") == 0) {
+        skip(f, SPEC_ASSERT_TRAP, line, f->current_skip);
+    } else if (strcmp(type, "action") == 0) {
+        skip(f, SPEC_ACTION, line, f->current_skip);
+    } else if (strcmp(type, "register") == 0) {
+        skip(f, SPEC_REGISTER, line, f->current_skip);
+    } else if (strcmp(type, "module") == 0 || strcmp(type, "module_instance") == 0) {
+        skip(f, SPEC_MODULE, line, "a core module at script level: judged by the core runner");
+    } else if (strcmp(type, "skip") == 0) {
+        const char *reason = json_string_value(json_object_get(cmd, "reason"));
+        const char *form = json_string_value(json_object_get(cmd, "form"));
+        spec_kind_t kind = SPEC_OTHER;
+        for (int k = 0; form != NULL && k < SPEC_KIND_COUNT; k++)
+            if (strcmp(form, spec_kind_name((spec_kind_t)k)) == 0) kind = (spec_kind_t)k;
+        if (form != NULL && strcmp(form, "component") == 0) kind = SPEC_MODULE;
+        skip(f, kind, line, reason ? reason : "the converter could not convert this form");
+    } else {
+        char why[SC_REASON_SIZE];
+        textf(why, sizeof why, "unknown command %s", type);
+        skip(f, SPEC_OTHER, line, why);
+    }
+}
+
+/* ---- the converter ------------------------------------------------------------------- */
+
+/* Finds tools/wast-parse.mjs: the option, the source tree this 2cvm was built from, or
+ * ../tools beside the directory of the executable. */
+static bool find_converter(const spec_options_t *opt, char *out, size_t size)
+{
+    if (opt->wast_parse != NULL) {
+        textf(out, size, "%s", opt->wast_parse);
+        return access(out, R_OK) == 0;
+    }
+#ifdef TCVM_TOOLS_DIR
+    textf(out, size, "%s/wast-parse.mjs", TCVM_TOOLS_DIR);
+    if (access(out, R_OK) == 0) return true;
+#endif
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            textf(out, size, "%s/../tools/wast-parse.mjs", exe);
+            if (access(out, R_OK) == 0) return true;
+        }
+    }
+    return false;
+}
+
+static bool run_converter(const char *node, const char *tool, const char *path, const char *dir,
+                          const char *out, char *why, size_t why_size)
+{
+    char log[PATH_MAX];
+    if ((size_t)snprintf(log, sizeof log, "%s/wast-parse.log", dir) >= sizeof log) {
+        textf(why, why_size, "temporary path too long");
+        return false;
+    }
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        textf(why, why_size, "posix_spawn_file_actions_init failed");
+        return false;
+    }
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    char *argv[] = {(char *)node, (char *)tool, (char *)path, (char *)"-o", (char *)out, NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, node, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        textf(why, why_size, "cannot run %s: %s%s", node, strerror(rc),
+              rc == ENOENT ? " (component scripts need node and jco: run scripts/setup)" : "");
+        return false;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            textf(why, why_size, "waitpid: %s", strerror(errno));
+            return false;
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+    char first[200] = "";
+    FILE *lf = fopen(log, "r");
+    if (lf != NULL) {
+        if (fgets(first, sizeof first, lf) == NULL) first[0] = '\0';
+        fclose(lf);
+        first[strcspn(first, "\n")] = '\0';
+    }
+    if (WIFEXITED(status))
+        textf(why, why_size, "wast-parse.mjs failed (exit %d): %s", WEXITSTATUS(status), first);
+    else
+        textf(why, why_size, "wast-parse.mjs was killed by signal %d",
+              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    return false;
+}
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        int fd = dirfd(d);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlinkat(fd, e->d_name, 0);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/* ---- one file ------------------------------------------------------------------------ */
+
+bool spec_is_component_script(const char *path)
+{
+    size_t n = strlen(path);
+    if (n < 5 || strcmp(path + n - 5, ".wast") != 0) return false;
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) return false;
+    /* a component script says "(component" somewhere; core scripts never do */
+    char buf[8192 + 16];
+    size_t keep = 0;
+    bool found = false;
+    for (;;) {
+        size_t got = fread(buf + keep, 1, sizeof buf - 1 - keep, fp);
+        if (got == 0) break;
+        buf[keep + got] = '\0';
+        if (memmem(buf, keep + got, "(component", 10) != NULL) {
+            found = true;
+            break;
+        }
+        size_t total = keep + got;
+        keep = total < 10 ? total : 10;
+        memmove(buf, buf + total - keep, keep);
+    }
+    fclose(fp);
+    return found;
+}
+
+static void print_result(sc_file_t *f)
+{
+    const spec_counts_t *c = &f->counts;
+    const char *verdict = c->failed ? "FAIL" : (c->passed == 0 && c->skipped > 0 ? "SKIP" : "PASS");
+    printf("%s %s: %lu passed, %lu failed, %lu skipped\n", verdict, f->display, c->passed,
+           c->failed, c->skipped);
+    if (f->report.size > 0) fwrite(f->report.data, 1, f->report.size, stdout);
+    if (c->failed > f->described)
+        printf("  ... and %lu more failures (--verbose shows all)\n", c->failed - f->described);
+    for (size_t i = 0; i < f->skip_kinds; i++)
+        printf("  skipped %lu: %s\n", f->skips[i].count, f->skips[i].text);
+    if (f->other_skips) printf("  skipped %lu for other reasons\n", f->other_skips);
+}
+
+/* A file whose every component the runtime refuses for a feature (async, GC, ...) is skipped as
+ * a whole, unless something in it failed: its judged invalid binaries say little about the
+ * runtime when none of its components can run. */
+static void whole_file_skip(sc_file_t *f)
+{
+    if (f->components_seen == 0 || f->components_refused != f->components_seen ||
+        f->counts.failed != 0 || f->counts.passed == 0)
+        return;
+    for (int k = 0; k < SPEC_KIND_COUNT; k++) {
+        f->counts.kind[k][2] += f->counts.kind[k][0];
+        f->counts.kind[k][0] = 0;
+    }
+    char reason[SC_REASON_SIZE];
+    textf(reason, sizeof reason, "every component uses a refused feature (%s)",
+          f->refused_reason);
+    unsigned long moved = f->counts.passed;
+    f->counts.passed = 0;
+    f->counts.skipped += moved;
+    if (f->skip_kinds < SC_MAX_SKIP_REASONS) {
+        textf(f->skips[f->skip_kinds].text, sizeof f->skips[0].text, "%s", reason);
+        f->skips[f->skip_kinds++].count = moved;
+    } else {
+        f->other_skips += moved;
+    }
+}
+
+void spec_component_run_file(const char *path, const spec_options_t *opt,
+                             spec_counts_t *out_counts)
+{
+    sc_file_t f;
+    memset(&f, 0, sizeof f);
+    f.opt = opt;
+    textf(f.current_skip, sizeof f.current_skip, "no component instance yet");
+    const char *slash = strrchr(path, '/');
+    f.display = slash ? slash + 1 : path;
+    char tmp[PATH_MAX] = "";
+    char json_path[PATH_MAX];
+    char tool[PATH_MAX];
+    char why[SC_REASON_SIZE + 128] = "";
+    json_t *root = NULL;
+
+    if (!find_converter(opt, tool, sizeof tool)) {
+        textf(why, sizeof why,
+              "tools/wast-parse.mjs not found (it converts component scripts; give "
+              "--wast-parse PATH)");
+        goto fail_file;
+    }
+    const char *t = getenv("TMPDIR");
+    if (t == NULL || t[0] == '\0') t = "/tmp";
+    textf(tmp, sizeof tmp, "%s/2cvm-cspec-XXXXXX", t);
+    if (mkdtemp(tmp) == NULL) {
+        textf(why, sizeof why, "cannot make a temporary directory in %s: %s", t, strerror(errno));
+        tmp[0] = '\0';
+        goto fail_file;
+    }
+    size_t stem_len = strlen(f.display);
+    if (stem_len > 5 && strcmp(f.display + stem_len - 5, ".wast") == 0) stem_len -= 5;
+    if ((size_t)snprintf(json_path, sizeof json_path, "%s/%.*s.json", tmp, (int)stem_len,
+                         f.display) >= sizeof json_path) {
+        textf(why, sizeof why, "temporary path too long");
+        goto fail_file;
+    }
+    if (!run_converter(opt->node ? opt->node : "node", tool, path, tmp, json_path, why,
+                       sizeof why))
+        goto fail_file;
+
+    json_error_t jerr;
+    root = json_load_file(json_path, 0, &jerr);
+    if (root == NULL) {
+        textf(why, sizeof why, "cannot read %s: %s (line %d)", json_path, jerr.text, jerr.line);
+        goto fail_file;
+    }
+    json_t *commands = json_object_get(root, "commands");
+    if (!json_is_array(commands)) {
+        textf(why, sizeof why, "%s has no \"commands\" list", json_path);
+        goto fail_file;
+    }
+    tcvm_engine_config_t config = {.fuel = opt->fuel != 0, .tier = (tcvm_tier_t)opt->tier};
+    tcvm_status_t st = tcvm_engine_new(&config, &f.engine);
+    if (st != TCVM_OK) {
+        textf(why, sizeof why, "cannot create the engine: %s", tcvm_status_name(st));
+        goto fail_file;
+    }
+    size_t i;
+    json_t *cmd;
+    json_array_foreach(commands, i, cmd)
+    {
+        run_command(&f, tmp, cmd);
+    }
+    whole_file_skip(&f);
+    print_result(&f);
+    goto done;
+
+fail_file:
+    f.counts.failed++;
+    f.counts.kind[SPEC_OTHER][1]++;
+    printf("FAIL %s: %s\n", f.display, why);
+done:
+    fflush(stdout);
+    *out_counts = f.counts;
+    tcvm_engine_free(f.engine);
+    json_decref(root);
+    tcvm__buf_free(&f.report);
+    if (tmp[0] != '\0') remove_dir(tmp);
+}
