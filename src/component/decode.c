@@ -252,6 +252,25 @@ static tcvm_status_t rd_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
     }
 }
 
+/* core:sort, a single byte (core instance exports) */
+static tcvm_status_t rd_core_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
+{
+    uint8_t cs;
+    *out = 0;
+    TRY(rd_u8(d, c, &cs));
+    switch (cs) {
+    case 0x00: *out = TCVM__S_CORE_FUNC; return TCVM_OK;
+    case 0x01: *out = TCVM__S_CORE_TABLE; return TCVM_OK;
+    case 0x02: *out = TCVM__S_CORE_MEMORY; return TCVM_OK;
+    case 0x03: *out = TCVM__S_CORE_GLOBAL; return TCVM_OK;
+    case 0x04: return FEATURE("core tags (exception handling) are not supported");
+    case 0x10: *out = TCVM__S_CORE_TYPE; return TCVM_OK;
+    case 0x11: *out = TCVM__S_CORE_MODULE; return TCVM_OK;
+    case 0x12: *out = TCVM__S_CORE_INSTANCE; return TCVM_OK;
+    default: return MALFORMED("bad core sort 0x%02x", cs);
+    }
+}
+
 static const char *sort_name(uint8_t s)
 {
     static const char *const n[] = {"core func", "core table", "core memory", "core global",
@@ -1004,7 +1023,6 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
             def.op = TCVM__D_ALIAS_EXPORT;
             if (e->td.kind == TCVM__TD_RESOURCE) def.res = e->td.resource;
             tcvm__tdef_t td = e->td;
-            td.local = false;
             TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
             return add_def(d, c, s, &def);
         }
@@ -1031,16 +1049,20 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         sort != TCVM__S_COMPONENT)
         return INVALID("outer aliases may only refer to types, modules and components");
     scope_t *o = s;
-    for (uint32_t i = 0; i < ct && o; i++) o = o->parent;
+    bool crosses_component = false; /* leaves a component (not only a type declarator) */
+    for (uint32_t i = 0; i < ct && o; i++) {
+        if (o->comp) crosses_component = true;
+        o = o->parent;
+    }
     if (!o) return INVALID("outer alias count %" PRIu32 " exceeds the enclosing scopes", ct);
     TRY(check_idx(d, c, o, sort, idx));
     def.op = TCVM__D_ALIAS_OUTER;
     def.a = ct, def.b = idx;
     if (sort == TCVM__S_TYPE || sort == TCVM__S_CORE_TYPE) {
         tcvm__tdef_t td = sort == TCVM__S_TYPE ? o->types[idx] : o->core_types[idx];
-        if (ct > 0 && td.kind == TCVM__TD_RESOURCE && td.local && o->comp)
-            return INVALID("outer alias of a resource type defined in an enclosing component");
-        td.local = td.local && ct == 0;
+        if (crosses_component && td.kind == TCVM__TD_RESOURCE)
+            return INVALID("outer alias of a resource type across a component boundary");
+        td.local = td.local && !crosses_component;
         if (td.kind == TCVM__TD_RESOURCE) def.res = td.resource;
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
         return add_def(d, c, s, &def);
@@ -1166,7 +1188,7 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         for (uint32_t i = 0; i < n && st == TCVM_OK; i++) {
             tcvm__carg_t *a = &def.args[i];
             if ((st = rd_name(d, c, &a->name, &a->name_size)) != TCVM_OK) break;
-            if ((st = rd_sort(d, c, &a->sort)) != TCVM_OK) break;
+            if ((st = rd_core_sort(d, c, &a->sort)) != TCVM_OK) break;
             if (a->sort > TCVM__S_CORE_GLOBAL) {
                 st = INVALID("core instance exports must be functions, tables, memories or "
                              "globals");
@@ -1257,8 +1279,29 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                 (void)0;
             }
         }
-        it->exports = ct->exports;
+        /* the child's exports that re-export one of its imported resources are the
+         * argument's resource here (so a resource of ours stays ours) */
+        it->exports = palloc(d->root, (ct->export_count ? ct->export_count : 1) *
+                                          sizeof *it->exports);
+        if (!it->exports) return FAIL(TCVM_ENOMEM, "out of memory");
         it->count = ct->export_count;
+        for (uint32_t i = 0; i < ct->export_count; i++) {
+            it->exports[i] = ct->exports[i];
+            tcvm__tdef_t *etd = &it->exports[i].td;
+            if (etd->kind != TCVM__TD_RESOURCE) continue;
+            etd->local = false;
+            for (uint32_t j = 0; j < ct->import_count; j++) {
+                const tcvm__cext_t *im = &ct->imports[j];
+                if (im->sort != TCVM__S_TYPE || im->td.kind != TCVM__TD_RESOURCE ||
+                    im->td.resource != etd->resource)
+                    continue;
+                for (uint32_t q = 0; q < n; q++)
+                    if (def.args[q].name_size == im->name_size &&
+                        memcmp(def.args[q].name, im->name, im->name_size) == 0 &&
+                        def.args[q].sort == TCVM__S_TYPE)
+                        etd->local = s->types[def.args[q].index].local;
+            }
+        }
     } else {
         it->exports = palloc(d->root, (n ? n : 1) * sizeof *it->exports);
         if (!it->exports) return FAIL(TCVM_ENOMEM, "out of memory");
