@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 
 /* ---- allocation pool ------------------------------------------------------------------- */
 
@@ -31,6 +32,11 @@ static void *palloc(tcvm_component_t *root, size_t size)
     b->next = root->pool;
     root->pool = b;
     return b->data;
+}
+
+static void *pool_alloc_cb(void *root, size_t size)
+{
+    return palloc(root, size);
 }
 
 static void pool_free(void *pool)
@@ -556,6 +562,8 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
     }
 }
 
+static bool contains_borrow(const tcvm_ctype_t *t);
+
 static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__tdef_t *out)
 {
     tcvm__cmember_t *m;
@@ -566,11 +574,12 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
         bool bad = !tcvm__wit_ident(m[i].label, m[i].label_size);
         for (uint32_t j = 0; j < i && !bad; j++)
             bad = m[j].label_size == m[i].label_size &&
-                  memcmp(m[j].label, m[i].label, m[i].label_size) == 0;
+                  strncasecmp(m[j].label, m[i].label, m[i].label_size) == 0;
         if (bad) {
+            tcvm_status_t st = fail_at(d, c, at, TCVM_COMP_INVALID, "function parameter name "
+                                       "\"%s\" is duplicate or not kebab-case", m[i].label);
             tcvm__free(m);
-            return fail_at(d, c, at, TCVM_COMP_INVALID, "function parameter name \"%s\" is "
-                           "duplicate or not kebab-case", m[i].label);
+            return st;
         }
     }
     uint8_t b;
@@ -588,6 +597,8 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
             st = MALFORMED("bad function result list 0x%02x", b);
         }
     }
+    if (st == TCVM_OK && r && contains_borrow(r))
+        st = INVALID("function result cannot contain a borrow handle");
     if (st == TCVM_OK) {
         memset(out, 0, sizeof *out);
         out->kind = TCVM__TD_FUNC;
@@ -1261,47 +1272,43 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     if (!it) return FAIL(TCVM_ENOMEM, "out of memory");
     if (k == 0x00) {
         const tcvm__ccomptype_t *ct = s->comps[def.a];
-        for (uint32_t i = 0; i < ct->import_count; i++) {
+        tcvm__rsubst_t m = {0};
+        tcvm_status_t st = TCVM_OK;
+        char why[256] = "";
+        for (uint32_t i = 0; i < ct->import_count && st == TCVM_OK; i++) {
             const tcvm__cext_t *im = &ct->imports[i];
             const tcvm__carg_t *a = NULL;
             for (uint32_t j = 0; j < n && !a; j++)
                 if (def.args[j].name_size == im->name_size &&
                     memcmp(def.args[j].name, im->name, im->name_size) == 0)
                     a = &def.args[j];
-            if (!a) return INVALID("missing instantiation argument for import \"%s\"", im->name);
-            if (a->sort != im->sort)
-                return INVALID("argument \"%s\" is a %s, the import is a %s", im->name,
-                               sort_name(a->sort), sort_name(im->sort));
-            if (a->sort == TCVM__S_FUNC &&
-                !tcvm__cfunctype_equal(s->funcs[a->index], im->td.func)) {
-                /* resource types may legitimately differ by identity; compare shapes only
-                 * when neither side involves resources */
-                (void)0;
+            if (!a) {
+                st = INVALID("missing instantiation argument for import \"%s\"", im->name);
+            } else if (a->sort != im->sort) {
+                st = INVALID("argument \"%s\" is a %s, the import is a %s", im->name,
+                             sort_name(a->sort), sort_name(im->sort));
+            } else {
+                tcvm__tdef_t atd = item_td(s, a->sort, a->index);
+                st = tcvm__match(a->sort, &atd, &im->td, &m, why, sizeof why);
+                if (st == TCVM_COMP_INVALID)
+                    st = INVALID("type mismatch in import \"%s\": %s", im->name, why);
+                else if (st != TCVM_OK)
+                    st = FAIL(st, "out of memory");
             }
         }
-        /* the child's exports that re-export one of its imported resources are the
-         * argument's resource here (so a resource of ours stays ours) */
-        it->exports = palloc(d->root, (ct->export_count ? ct->export_count : 1) *
-                                          sizeof *it->exports);
-        if (!it->exports) return FAIL(TCVM_ENOMEM, "out of memory");
-        it->count = ct->export_count;
-        for (uint32_t i = 0; i < ct->export_count; i++) {
+        /* the child's exports seen from here: its imported resources are the arguments' */
+        it->exports = st == TCVM_OK ? palloc(d->root, (ct->export_count ? ct->export_count : 1) *
+                                                          sizeof *it->exports)
+                                    : NULL;
+        if (st == TCVM_OK && !it->exports) st = FAIL(TCVM_ENOMEM, "out of memory");
+        for (uint32_t i = 0; st == TCVM_OK && i < ct->export_count; i++) {
             it->exports[i] = ct->exports[i];
-            tcvm__tdef_t *etd = &it->exports[i].td;
-            if (etd->kind != TCVM__TD_RESOURCE) continue;
-            etd->local = false;
-            for (uint32_t j = 0; j < ct->import_count; j++) {
-                const tcvm__cext_t *im = &ct->imports[j];
-                if (im->sort != TCVM__S_TYPE || im->td.kind != TCVM__TD_RESOURCE ||
-                    im->td.resource != etd->resource)
-                    continue;
-                for (uint32_t q = 0; q < n; q++)
-                    if (def.args[q].name_size == im->name_size &&
-                        memcmp(def.args[q].name, im->name, im->name_size) == 0 &&
-                        def.args[q].sort == TCVM__S_TYPE)
-                        etd->local = s->types[def.args[q].index].local;
-            }
+            st = tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &it->exports[i].td);
+            if (st != TCVM_OK) st = FAIL(st, "out of memory");
         }
+        it->count = ct->export_count;
+        tcvm__rsubst_free(&m);
+        if (st != TCVM_OK) return st;
     } else {
         it->exports = palloc(d->root, (n ? n : 1) * sizeof *it->exports);
         if (!it->exports) return FAIL(TCVM_ENOMEM, "out of memory");
