@@ -312,4 +312,11 @@ tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
                                void *(*alloc)(void *ctx, size_t size), void *ctx,
                                tcvm__tdef_t *td);
 
+/* ---- names (names.c) -------------------------------------------------------------------- */
+
+/* Is name a valid import (import true) or export name? */
+bool tcvm__extern_name_ok(const char *name, size_t size, bool import);
+/* Do two names conflict (equal ignoring ASCII case)? */
+bool tcvm__extern_name_eq(const char *a, size_t an, const char *b, size_t bn);
+
 #endif

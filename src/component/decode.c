@@ -834,9 +834,14 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
 static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list,
                                   uint32_t n, const char *name, size_t size, const char *what)
 {
+    if (what[0] == 'i' || what[0] == 'e') {
+        if (!tcvm__extern_name_ok(name, size, what[0] == 'i'))
+            return INVALID("%s name \"%s\" is not a valid name (kebab-case label, annotated "
+                           "name or ns:pkg/iface[@version])", what, name);
+    }
     for (uint32_t i = 0; i < n; i++)
-        if (list[i].name_size == size && memcmp(list[i].name, name, size) == 0)
-            return INVALID("duplicate %s name \"%s\"", what, name);
+        if (tcvm__extern_name_eq(list[i].name, list[i].name_size, name, size))
+            return INVALID("%s name \"%s\" conflicts with \"%s\"", what, name, list[i].name);
     return TCVM_OK;
 }
 
@@ -1259,6 +1264,8 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         tcvm__carg_t *a = &def.args[i];
         if (k == 0x00) TRY(rd_name(d, c, &a->name, &a->name_size));
         else TRY(rd_extname(d, c, &a->name, &a->name_size));
+        if (k == 0x01 && !tcvm__extern_name_ok(a->name, a->name_size, false))
+            return INVALID("export name \"%s\" is not a valid name", a->name);
         TRY(rd_sort(d, c, &a->sort));
         TRY(rd_u32(d, c, &a->index));
         if (a->sort == TCVM__S_VALUE) return FEATURE("component values are not supported");
