@@ -39,5 +39,6 @@ int cli_cmd_seal(int argc, char **argv);
 int cli_cmd_open(int argc, char **argv);
 int cli_cmd_transcript(int argc, char **argv);
 int cli_cmd_attest(int argc, char **argv);
+int cli_cmd_component(int argc, char **argv);
 
 #endif

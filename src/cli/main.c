@@ -33,6 +33,7 @@ static const struct {
     {"open", cli_cmd_open, "decrypt an age file with an identity"},
     {"transcript", cli_cmd_transcript, "verify a runtime transcript"},
     {"attest", cli_cmd_attest, "SEV-SNP evidence: get, show and verify it"},
+    {"component", cli_cmd_component, "validate, inspect or run a WebAssembly component"},
 };
 
 void cli_errorf(const char *fmt, ...)
