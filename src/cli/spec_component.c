@@ -276,8 +276,8 @@ static void cmd_component(sc_file_t *f, const char *dir, json_t *cmd, unsigned l
         failf(f, SPEC_MODULE, line, "%s: %s: %s", filename, tcvm_status_name(err.status),
               err.message);
         textf(reason, sizeof reason, "its component failed to load");
-    } else {
-        pass(f, SPEC_MODULE);
+    } else if (definition) {
+        pass(f, SPEC_MODULE); /* a component (define and instantiate) counts once, below */
     }
     if (definition) {
         sc_slot_t *slot = new_slot(f, name);
@@ -290,6 +290,15 @@ static void cmd_component(sc_file_t *f, const char *dir, json_t *cmd, unsigned l
         slot->definition = true;
         textf(slot->skip, sizeof slot->skip, "%s", reason);
         return;
+    }
+    if (c != NULL && tcvm_component_import_count(c) > 0) {
+        /* Scripts give top-level components nothing to import (wasm-tools' scripts only
+         * validate them): such a component is judged by loading it, and is not run. */
+        textf(reason, sizeof reason,
+              "the component has imports, which the script does not provide: validated only");
+        tcvm_component_free(c);
+        c = NULL;
+        pass(f, SPEC_MODULE);
     }
     if (c == NULL) {
         sc_slot_t *slot = new_slot(f, name);
@@ -608,8 +617,18 @@ static void run_command(sc_file_t *f, const char *dir, json_t *cmd)
         spec_kind_t kind = SPEC_OTHER;
         for (int k = 0; form != NULL && k < SPEC_KIND_COUNT; k++)
             if (strcmp(form, spec_kind_name((spec_kind_t)k)) == 0) kind = (spec_kind_t)k;
-        if (form != NULL && strcmp(form, "component") == 0) kind = SPEC_MODULE;
-        skip(f, kind, line, reason ? reason : "the converter could not convert this form");
+        if (reason == NULL) reason = "the converter could not convert this form";
+        if (form != NULL && strcmp(form, "component") == 0) {
+            /* what runs on this component is skipped for the same reason */
+            kind = SPEC_MODULE;
+            sc_slot_t *slot = new_slot(f, json_string_value(json_object_get(cmd, "name")));
+            if (slot != NULL) {
+                slot->definition = json_is_true(json_object_get(cmd, "definition"));
+                textf(slot->skip, sizeof slot->skip, "%s", reason);
+                if (!slot->definition) f->current = (size_t)(slot - f->slots);
+            }
+        }
+        skip(f, kind, line, reason);
     } else {
         char why[SC_REASON_SIZE];
         textf(why, sizeof why, "unknown command %s", type);
