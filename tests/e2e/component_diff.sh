@@ -32,7 +32,10 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
+# the cases, one per line: MUST_TRAP GUEST INVOCATION; the reference runs each guest's cases in
+# one node process (transpiled once, a fresh instance per case)
+guests=()
+declare -A count
 while read -r guest invocation; do
   case $guest in ''|'#'*) continue ;; esac
   must_trap=0
@@ -40,14 +43,32 @@ while read -r guest invocation; do
     must_trap=1
     read -r guest invocation <<<"$invocation"
   fi
+  if [ -z "${count[$guest]:-}" ]; then
+    count[$guest]=0
+    guests+=("$guest")
+  fi
+  printf '%s\n' "$invocation" >>"$tmp/$guest.cases"
+  printf '%s %s %s %s\n' "$must_trap" "$guest" "${count[$guest]}" "$invocation" >>"$tmp/all"
+  count[$guest]=$((count[$guest] + 1))
+done <"$cases"
+for guest in "${guests[@]}"; do
+  if ! node "$jco_run" "$components/$guest.wasm" --wit "$root/tests/component/guests/$guest.wit" \
+      --cases "$tmp/$guest.cases" --out "$tmp/ref-$guest" 2>"$tmp/ref-$guest.err"; then
+    echo "FAILED: the reference runner could not run the cases of $guest: $(head -c 500 "$tmp/ref-$guest.err")"
+    exit 1
+  fi
+done
+
+passed=0 failed=0
+while read -r must_trap guest k invocation; do
   wasm=$components/$guest.wasm
-  wit=$root/tests/component/guests/$guest.wit
   "$cli" component run "$wasm" --invoke "$invocation" >"$tmp/ours" 2>"$tmp/ours.err"; ours_rc=$?
-  node "$jco_run" "$wasm" --invoke "$invocation" --wit "$wit" >"$tmp/ref" 2>"$tmp/ref.err"; ref_rc=$?
+  ref=$tmp/ref-$guest/$k
+  ref_rc=$(cat "$ref.rc")
   label="$guest $invocation"
   [ ${#label} -gt 110 ] && label="${label:0:107}..."
   if [ "$ref_rc" -eq 2 ]; then
-    echo "FAIL $label: the reference runner cannot run this case: $(head -c 300 "$tmp/ref.err")"
+    echo "FAIL $label: the reference runner cannot run this case: $(head -c 300 "$ref.err")"
     failed=$((failed + 1))
   elif [ "$must_trap" -eq 1 ] && { [ "$ours_rc" -eq 0 ] || [ "$ref_rc" -eq 0 ]; }; then
     echo "FAIL $label: must trap; 2cvm exit $ours_rc, jco exit $ref_rc"
@@ -55,20 +76,20 @@ while read -r guest invocation; do
   elif [ "$must_trap" -eq 0 ] && { [ "$ours_rc" -ne 0 ] || [ "$ref_rc" -ne 0 ]; }; then
     echo "FAIL $label: 2cvm exit $ours_rc, jco exit $ref_rc"
     echo "  2cvm: $(head -c 300 "$tmp/ours") $(head -c 300 "$tmp/ours.err")"
-    echo "  jco:  $(head -c 300 "$tmp/ref") $(head -c 300 "$tmp/ref.err")"
+    echo "  jco:  $(head -c 300 "$ref.out") $(head -c 300 "$ref.err")"
     failed=$((failed + 1))
   elif [ "$ours_rc" -eq 0 ] && [ "$ref_rc" -eq 0 ]; then
-    if cmp -s "$tmp/ours" "$tmp/ref"; then
+    if cmp -s "$tmp/ours" "$ref.out"; then
       passed=$((passed + 1))
     else
-      echo "FAIL $label: the outputs differ ($(wc -c <"$tmp/ours") vs $(wc -c <"$tmp/ref") bytes)"
+      echo "FAIL $label: the outputs differ ($(wc -c <"$tmp/ours") vs $(wc -c <"$ref.out") bytes)"
       echo "  2cvm: $(head -c 300 "$tmp/ours")"
-      echo "  jco:  $(head -c 300 "$tmp/ref")"
+      echo "  jco:  $(head -c 300 "$ref.out")"
       failed=$((failed + 1))
     fi
   else
     passed=$((passed + 1)) # a case that must trap, and both trapped
   fi
-done <"$cases"
+done <"$tmp/all"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
