@@ -121,7 +121,8 @@ static void skip(sc_file_t *f, spec_kind_t kind, unsigned line, const char *reas
     if (place != NULL) *place = '\0';
     while ((place = strstr(key, " at offset ")) != NULL) {
         char *end = place + 11;
-        while (*end >= '0' && *end <= '9') end++;
+        while (*end >= '0' && *end <= '9')
+            end++;
         memmove(place, end, strlen(end) + 1);
     }
     for (size_t i = 0; i < f->skip_kinds; i++) {
@@ -234,7 +235,8 @@ static sc_slot_t *instantiate(sc_file_t *f, spec_kind_t kind, unsigned line, con
     f->current = (size_t)(slot - f->slots);
     tcvm_cinstance_config_t config = instance_config(f);
     tcvm_error_t err = {0};
-    tcvm_status_t st = tcvm_cinstance_new(f->engine, component, NULL, &config, &slot->instance, &err);
+    tcvm_status_t st =
+        tcvm_cinstance_new(f->engine, component, NULL, &config, &slot->instance, &err);
     if (st == TCVM_OK) {
         pass(f, kind);
         return slot;
@@ -504,9 +506,8 @@ static action_result_t run_action(sc_file_t *f, spec_kind_t kind, unsigned line,
     for (size_t i = 0; i < n; i++) {
         const char *text = json_string_value(json_array_get(args, i));
         tcvm_error_t err = {0};
-        if (text == NULL ||
-            tcvm_wave_parse(tcvm_cfunctype_param(ft, i), text, strlen(text), &vals[i], &err) !=
-                TCVM_OK) {
+        if (text == NULL || tcvm_wave_parse(tcvm_cfunctype_param(ft, i), text, strlen(text),
+                                            &vals[i], &err) != TCVM_OK) {
             failf(f, kind, line, "argument %zu of \"%s\" (%s): %s", i, field,
                   text ? text : "not text", err.message);
             tcvm_cval_clear_array(vals, i);
@@ -521,8 +522,8 @@ static action_result_t run_action(sc_file_t *f, spec_kind_t kind, unsigned line,
     if (a->status != TCVM_OK) {
         a->has_result = false;
         const tcvm_error_t *e = tcvm_cinstance_error(slot->instance);
-        textf(a->message, sizeof a->message, "%s", e && e->message[0] ? e->message :
-                                                   tcvm_status_message(a->status));
+        textf(a->message, sizeof a->message, "%s",
+              e && e->message[0] ? e->message : tcvm_status_message(a->status));
     }
     tcvm_cval_clear_array(vals, n);
 out:
@@ -782,8 +783,7 @@ static void whole_file_skip(sc_file_t *f)
         f->counts.kind[k][0] = 0;
     }
     char reason[SC_REASON_SIZE];
-    textf(reason, sizeof reason, "every component uses a refused feature (%s)",
-          f->refused_reason);
+    textf(reason, sizeof reason, "every component uses a refused feature (%s)", f->refused_reason);
     unsigned long moved = f->counts.passed;
     f->counts.passed = 0;
     f->counts.skipped += moved;
@@ -795,8 +795,7 @@ static void whole_file_skip(sc_file_t *f)
     }
 }
 
-void spec_component_run_file(const char *path, const spec_options_t *opt,
-                             spec_counts_t *out_counts)
+void spec_component_run_file(const char *path, const spec_options_t *opt, spec_counts_t *out_counts)
 {
     sc_file_t f;
     memset(&f, 0, sizeof f);
@@ -831,8 +830,7 @@ void spec_component_run_file(const char *path, const spec_options_t *opt,
         textf(why, sizeof why, "temporary path too long");
         goto fail_file;
     }
-    if (!run_converter(opt->node ? opt->node : "node", tool, path, tmp, json_path, why,
-                       sizeof why))
+    if (!run_converter(opt->node ? opt->node : "node", tool, path, tmp, json_path, why, sizeof why))
         goto fail_file;
 
     json_error_t jerr;

@@ -90,8 +90,14 @@ static const tcvm_ctype_t *ty(const char *wit)
     return t;
 }
 
-static tcvm_cval_t V_U(tcvm_ctype_kind_t k, uint64_t v) { return tcvm_cval_u(k, v); }
-static tcvm_cval_t V_S(tcvm_ctype_kind_t k, int64_t v) { return tcvm_cval_s(k, v); }
+static tcvm_cval_t V_U(tcvm_ctype_kind_t k, uint64_t v)
+{
+    return tcvm_cval_u(k, v);
+}
+static tcvm_cval_t V_S(tcvm_ctype_kind_t k, int64_t v)
+{
+    return tcvm_cval_s(k, v);
+}
 
 static tcvm_cval_t V_STR(const char *utf8, size_t size)
 {
@@ -134,11 +140,21 @@ static void describe(const tcvm_cval_t *v, char *buf, size_t size)
     char *p = buf + n;
     size_t room = size - n;
     switch (v->kind) {
-    case TCVM_CT_BOOL: snprintf(p, room, "%s", v->of.b ? "true" : "false"); return;
-    case TCVM_CT_S8: case TCVM_CT_S16: case TCVM_CT_S32: case TCVM_CT_S64:
-        snprintf(p, room, "%" PRId64, v->of.s); return;
-    case TCVM_CT_U8: case TCVM_CT_U16: case TCVM_CT_U32: case TCVM_CT_U64:
-        snprintf(p, room, "%" PRIu64, v->of.u); return;
+    case TCVM_CT_BOOL:
+        snprintf(p, room, "%s", v->of.b ? "true" : "false");
+        return;
+    case TCVM_CT_S8:
+    case TCVM_CT_S16:
+    case TCVM_CT_S32:
+    case TCVM_CT_S64:
+        snprintf(p, room, "%" PRId64, v->of.s);
+        return;
+    case TCVM_CT_U8:
+    case TCVM_CT_U16:
+    case TCVM_CT_U32:
+    case TCVM_CT_U64:
+        snprintf(p, room, "%" PRIu64, v->of.u);
+        return;
     case TCVM_CT_F32: {
         uint32_t bits;
         memcpy(&bits, &v->of.f32, 4);
@@ -151,12 +167,16 @@ static void describe(const tcvm_cval_t *v, char *buf, size_t size)
         snprintf(p, room, "%g(f64 0x%016" PRIx64 ")", v->of.f64, bits);
         return;
     }
-    case TCVM_CT_CHAR: snprintf(p, room, "U+%04X", v->of.ch); return;
+    case TCVM_CT_CHAR:
+        snprintf(p, room, "U+%04X", v->of.ch);
+        return;
     case TCVM_CT_STRING:
         snprintf(p, room, "\"%.*s\"(%zu bytes)", (int)(v->of.str.size > 40 ? 40 : v->of.str.size),
                  v->of.str.data ? v->of.str.data : "", v->of.str.size);
         return;
-    case TCVM_CT_LIST: case TCVM_CT_RECORD: case TCVM_CT_TUPLE:
+    case TCVM_CT_LIST:
+    case TCVM_CT_RECORD:
+    case TCVM_CT_TUPLE:
         snprintf(p, room, "%s[", tcvm_ctype_kind_name(v->kind));
         for (size_t i = 0; i < v->of.seq.count; i++) {
             if (i) strncat(buf, ", ", size - strlen(buf) - 1);
@@ -164,13 +184,20 @@ static void describe(const tcvm_cval_t *v, char *buf, size_t size)
         }
         strncat(buf, "]", size - strlen(buf) - 1);
         return;
-    case TCVM_CT_VARIANT: case TCVM_CT_ENUM: case TCVM_CT_OPTION: case TCVM_CT_RESULT:
+    case TCVM_CT_VARIANT:
+    case TCVM_CT_ENUM:
+    case TCVM_CT_OPTION:
+    case TCVM_CT_RESULT:
         snprintf(p, room, "%s#%u(", tcvm_ctype_kind_name(v->kind), v->of.var.index);
         if (v->of.var.payload) describe(v->of.var.payload, buf, size);
         strncat(buf, ")", size - strlen(buf) - 1);
         return;
-    case TCVM_CT_FLAGS: snprintf(p, room, "flags(0x%x)", v->of.flags); return;
-    default: snprintf(p, room, "handle(%u)", v->of.handle); return;
+    case TCVM_CT_FLAGS:
+        snprintf(p, room, "flags(0x%x)", v->of.flags);
+        return;
+    default:
+        snprintf(p, room, "handle(%u)", v->of.handle);
+        return;
     }
 }
 
@@ -180,11 +207,12 @@ static void describe(const tcvm_cval_t *v, char *buf, size_t size)
             char g_[1024] = "", w_[1024] = "";                                                     \
             describe((got), g_, sizeof g_);                                                        \
             describe((want), w_, sizeof w_);                                                       \
-            tcvm_test_fail(__FILE__, __LINE__, "%s:\n  got  %s\n  want %s", (what), g_, w_);      \
+            tcvm_test_fail(__FILE__, __LINE__, "%s:\n  got  %s\n  want %s", (what), g_, w_);       \
         }                                                                                          \
     } while (0)
 
-/* ---- the reference's test(): lift flat, compare, lower into a fresh heap, lift again ---------- */
+/* ---- the reference's test(): lift flat, compare, lower into a fresh heap, lift again ----------
+ */
 
 /* Flat core values are written as raw bits: i32 in the low 32 bits, f32/f64 as their IEEE bits. */
 static size_t make_flat(const tcvm_ctype_t *t, const uint64_t *bits, size_t count, tcvm_val_t *out,
@@ -198,11 +226,20 @@ static size_t make_flat(const tcvm_ctype_t *t, const uint64_t *bits, size_t coun
         memset(&out[i], 0, sizeof out[i]);
         out[i].type = types[i];
         switch (types[i]) {
-        case TCVM_I32: out[i].of.i32 = (int32_t)(uint32_t)bits[i]; break;
-        case TCVM_I64: out[i].of.i64 = (int64_t)bits[i]; break;
-        case TCVM_F32: out[i].of.f32_bits = (uint32_t)bits[i]; break;
-        case TCVM_F64: out[i].of.f64_bits = bits[i]; break;
-        default: tcvm_test_fail(__FILE__, __LINE__, "unexpected flat type %d", (int)types[i]);
+        case TCVM_I32:
+            out[i].of.i32 = (int32_t)(uint32_t)bits[i];
+            break;
+        case TCVM_I64:
+            out[i].of.i64 = (int64_t)bits[i];
+            break;
+        case TCVM_F32:
+            out[i].of.f32_bits = (uint32_t)bits[i];
+            break;
+        case TCVM_F64:
+            out[i].of.f64_bits = bits[i];
+            break;
+        default:
+            tcvm_test_fail(__FILE__, __LINE__, "unexpected flat type %d", (int)types[i]);
         }
     }
     return n;
@@ -253,7 +290,7 @@ static void vfail(int line, const char *fmt, ...)
             char g_[1024] = "", w_[1024] = "";                                                     \
             describe((got), g_, sizeof g_);                                                        \
             describe((want), w_, sizeof w_);                                                       \
-            vfail(__LINE__, "%s:\n  got  %s\n  want %s", (what), g_, w_);                         \
+            vfail(__LINE__, "%s:\n  got  %s\n  want %s", (what), g_, w_);                          \
         }                                                                                          \
     } while (0)
 
@@ -279,9 +316,7 @@ static void check_lift(const char *name, const tcvm_ctype_t *t, const uint64_t *
         live_release();
         return;
     }
-    if (st != TCVM_OK)
-        vfail(__LINE__, "%s: lift: %s: %s", name, tcvm_status_name(st),
-                       err.message);
+    if (st != TCVM_OK) vfail(__LINE__, "%s: lift: %s: %s", name, tcvm_status_name(st), err.message);
     CHECK_VAL_SOFT(&got, want, name);
 
     const tcvm_ctype_t *lt = lower_t ? lower_t : t;
@@ -294,8 +329,7 @@ static void check_lift(const char *name, const tcvm_ctype_t *t, const uint64_t *
     size_t ln = 0;
     st = tcvm_cabi_lower_values(&dst, &lt, 1, lv, 16, NULL, lowered, 64, &ln, &err);
     if (st != TCVM_OK)
-        vfail(__LINE__, "%s: lower: %s: %s", name, tcvm_status_name(st),
-                       err.message);
+        vfail(__LINE__, "%s: lower: %s: %s", name, tcvm_status_name(st), err.message);
     tcvm_valtype_t types[64];
     size_t tn = tcvm_cabi_flatten(lt, types, 64);
     CHECK_EQ(ln, tn);
@@ -306,8 +340,7 @@ static void check_lift(const char *name, const tcvm_ctype_t *t, const uint64_t *
     live.again = &again;
     st = tcvm_cabi_lift_values(&dst, &lt, 1, lowered, ln, 16, &again, &err);
     if (st != TCVM_OK)
-        vfail(__LINE__, "%s: re-lift: %s: %s", name, tcvm_status_name(st),
-                       err.message);
+        vfail(__LINE__, "%s: re-lift: %s: %s", name, tcvm_status_name(st), err.message);
     CHECK_VAL_SOFT(&again, lv, name);
     live_release();
 }
@@ -401,8 +434,8 @@ TEST(cabi_vec_variant_lower_subset)
     tcvm_cval_t y = V_CASE1(TCVM_CT_VARIANT, 1, V_U(TCVM_CT_U8, 42));
     check_lift("w(42)", t, FLAT(0, 42), &m, &w, TCVM_CSTR_UTF8, NULL, NULL);
     check_lift("y(42)", t, FLAT(1, 42), &m, &y, TCVM_CSTR_UTF8, NULL, NULL);
-    check_lift("w(42) lowered as the one-case variant", t, FLAT(0, 42), &m, &w, TCVM_CSTR_UTF8,
-               t2, &w);
+    check_lift("w(42) lowered as the one-case variant", t, FLAT(0, 42), &m, &w, TCVM_CSTR_UTF8, t2,
+               &w);
     tcvm_cval_clear(&w);
     tcvm_cval_clear(&y);
 }
@@ -421,13 +454,24 @@ static void pairs(const char *wit, tcvm_ctype_kind_t kind, const pair_t *p, size
         snprintf(name, sizeof name, "%s lifted from 0x%" PRIx64, wit, p[i].in);
         tcvm_cval_t want;
         switch (kind) {
-        case TCVM_CT_BOOL: want = tcvm_cval_bool(p[i].out != 0); break;
-        case TCVM_CT_S8: case TCVM_CT_S16: case TCVM_CT_S32: case TCVM_CT_S64:
+        case TCVM_CT_BOOL:
+            want = tcvm_cval_bool(p[i].out != 0);
+            break;
+        case TCVM_CT_S8:
+        case TCVM_CT_S16:
+        case TCVM_CT_S32:
+        case TCVM_CT_S64:
             want = V_S(kind, (int64_t)p[i].out);
             break;
-        case TCVM_CT_CHAR: want = tcvm_cval_char((uint32_t)p[i].out); break;
-        case TCVM_CT_ENUM: want = V_CASE(TCVM_CT_ENUM, (uint32_t)p[i].out, NULL); break;
-        default: want = V_U(kind, p[i].out); break;
+        case TCVM_CT_CHAR:
+            want = tcvm_cval_char((uint32_t)p[i].out);
+            break;
+        case TCVM_CT_ENUM:
+            want = V_CASE(TCVM_CT_ENUM, (uint32_t)p[i].out, NULL);
+            break;
+        default:
+            want = V_U(kind, p[i].out);
+            break;
         }
         vec(name, wit, &p[i].in, 1, p[i].trap ? NULL : &want);
     }
@@ -435,8 +479,14 @@ static void pairs(const char *wit, tcvm_ctype_kind_t kind, const pair_t *p, size
 #define PAIRS(wit, kind, ...)                                                                      \
     pairs(wit, kind, (const pair_t[]){__VA_ARGS__},                                                \
           sizeof((const pair_t[]){__VA_ARGS__}) / sizeof(pair_t))
-#define OK(in, out) {(in), false, (uint64_t)(out)}
-#define TRAP(in) {(in), true, 0}
+#define OK(in, out)                                                                                \
+    {                                                                                              \
+        (in), false, (uint64_t)(out)                                                               \
+    }
+#define TRAP(in)                                                                                   \
+    {                                                                                              \
+        (in), true, 0                                                                              \
+    }
 
 TEST(cabi_vec_scalars)
 {
@@ -455,8 +505,8 @@ TEST(cabi_vec_scalars)
           OK(0xffffffffu, 0xffffffffu));
     PAIRS("s32", TCVM_CT_S32, OK(0x7fffffffu, 0x7fffffff), OK(0x80000000u, INT32_MIN),
           OK(0xffffffffu, -1));
-    PAIRS("u64", TCVM_CT_U64, OK(INT64_MAX, INT64_MAX), OK(0x8000000000000000ull, 0x8000000000000000ull),
-          OK(UINT64_MAX, UINT64_MAX));
+    PAIRS("u64", TCVM_CT_U64, OK(INT64_MAX, INT64_MAX),
+          OK(0x8000000000000000ull, 0x8000000000000000ull), OK(UINT64_MAX, UINT64_MAX));
     PAIRS("s64", TCVM_CT_S64, OK(INT64_MAX, INT64_MAX), OK(0x8000000000000000ull, INT64_MIN),
           OK(UINT64_MAX, -1));
     PAIRS("char", TCVM_CT_CHAR, OK(0, 0), OK(65, 'A'), OK(0xD7FF, 0xD7FF), TRAP(0xD800),
@@ -476,14 +526,12 @@ TEST(cabi_vec_nan)
                                     0xffffffffu, 0x7f800000u, 0x3fc00000u};
     static const uint32_t out32[] = {0x7fc00000u, 0x7fc00000u, 0x7fc00000u, 0x7fc00000u,
                                      0x7fc00000u, 0x7f800000u, 0x3fc00000u};
-    static const uint64_t in64[] = {0x7ff8000000000000ull, 0x7ff8000000000001ull,
-                                    0x7ffc000000000000ull, 0x7fffffffffffffffull,
-                                    0xffffffffffffffffull, 0x7ff0000000000000ull,
-                                    0x3ff0000000000000ull};
-    static const uint64_t out64[] = {0x7ff8000000000000ull, 0x7ff8000000000000ull,
-                                     0x7ff8000000000000ull, 0x7ff8000000000000ull,
-                                     0x7ff8000000000000ull, 0x7ff0000000000000ull,
-                                     0x3ff0000000000000ull};
+    static const uint64_t in64[] = {
+        0x7ff8000000000000ull, 0x7ff8000000000001ull, 0x7ffc000000000000ull, 0x7fffffffffffffffull,
+        0xffffffffffffffffull, 0x7ff0000000000000ull, 0x3ff0000000000000ull};
+    static const uint64_t out64[] = {
+        0x7ff8000000000000ull, 0x7ff8000000000000ull, 0x7ff8000000000000ull, 0x7ff8000000000000ull,
+        0x7ff8000000000000ull, 0x7ff0000000000000ull, 0x3ff0000000000000ull};
     const tcvm_ctype_t *f32 = ty("f32"), *f64 = ty("f64");
     tcvm_error_t err;
     for (size_t i = 0; i < sizeof in32 / sizeof in32[0]; i++) {
@@ -520,7 +568,8 @@ TEST(cabi_vec_nan)
     }
 }
 
-/* ---- strings in the three encodings ------------------------------------------------------------ */
+/* ---- strings in the three encodings ------------------------------------------------------------
+ */
 
 /* The reference's fun_strings, as code points. */
 typedef struct cps {
@@ -619,7 +668,8 @@ static void string_case(tcvm_cstring_encoding_t src_enc, tcvm_cstring_encoding_t
             fprintf(stderr, "FAIL: %s now passes: remove it from the known divergences\n", name);
             (*soft_failures)++;
         } else {
-            fprintf(stderr, "KNOWN DIVERGENCE (realloc sequence of a non-UTF-8 source): %s\n", name);
+            fprintf(stderr, "KNOWN DIVERGENCE (realloc sequence of a non-UTF-8 source): %s\n",
+                    name);
             (*soft_failures)--;
         }
     }
@@ -657,8 +707,7 @@ TEST(cabi_vec_strings)
                         cases++;
                     }
                     size = enc_utf16(s, enc);
-                    string_case(encs[a], encs[b], s, enc, size,
-                                (uint32_t)(size / 2) | 0x80000000u);
+                    string_case(encs[a], encs[b], s, enc, size, (uint32_t)(size / 2) | 0x80000000u);
                     cases++;
                     break;
                 }
@@ -667,7 +716,8 @@ TEST(cabi_vec_strings)
     }
     soft_failures = NULL;
     CHECK_EQ(cases, 3 * 15 + 3 * 15 + 3 * (15 + 8) /* 8 of the 15 strings are latin1 */);
-    if (failures) tcvm_test_fail(__FILE__, __LINE__, "%u of %zu string cases failed", failures, cases);
+    if (failures)
+        tcvm_test_fail(__FILE__, __LINE__, "%u of %zu string cases failed", failures, cases);
 }
 
 /* Bad encodings trap: invalid UTF-8, an unpaired UTF-16 surrogate, out-of-bounds data. */
@@ -708,7 +758,8 @@ TEST(cabi_vec_string_traps)
     }
 }
 
-/* ---- values in linear memory (the reference's test_heap) --------------------------------------- */
+/* ---- values in linear memory (the reference's test_heap) ---------------------------------------
+ */
 
 static void heap_vec(const char *name, const char *wit, tcvm_cval_t *want, uint32_t ptr,
                      uint32_t len, const uint8_t *bytes, size_t size)
@@ -730,13 +781,24 @@ static tcvm_cval_t list_of(tcvm_ctype_kind_t kind, size_t n, const int64_t *v)
     CHECK_OK(tcvm_cval_seq(TCVM_CT_LIST, n, &l));
     for (size_t i = 0; i < n; i++) {
         switch (kind) {
-        case TCVM_CT_BOOL: l.of.seq.items[i] = tcvm_cval_bool(v[i] != 0); break;
-        case TCVM_CT_CHAR: l.of.seq.items[i] = tcvm_cval_char((uint32_t)v[i]); break;
-        case TCVM_CT_FLAGS: l.of.seq.items[i] = tcvm_cval_flags((uint32_t)v[i]); break;
-        case TCVM_CT_S8: case TCVM_CT_S16: case TCVM_CT_S32: case TCVM_CT_S64:
+        case TCVM_CT_BOOL:
+            l.of.seq.items[i] = tcvm_cval_bool(v[i] != 0);
+            break;
+        case TCVM_CT_CHAR:
+            l.of.seq.items[i] = tcvm_cval_char((uint32_t)v[i]);
+            break;
+        case TCVM_CT_FLAGS:
+            l.of.seq.items[i] = tcvm_cval_flags((uint32_t)v[i]);
+            break;
+        case TCVM_CT_S8:
+        case TCVM_CT_S16:
+        case TCVM_CT_S32:
+        case TCVM_CT_S64:
             l.of.seq.items[i] = V_S(kind, v[i]);
             break;
-        default: l.of.seq.items[i] = V_U(kind, (uint64_t)v[i]); break;
+        default:
+            l.of.seq.items[i] = V_U(kind, (uint64_t)v[i]);
+            break;
         }
     }
     return l;
@@ -746,7 +808,8 @@ static tcvm_cval_t list_of(tcvm_ctype_kind_t kind, size_t n, const int64_t *v)
 
 TEST(cabi_vec_heap_scalar_lists)
 {
-    heap_vec("list<bool>", "list<bool>", want_tmp(LIST(TCVM_CT_BOOL, 1, 0, 1)), 0, 3, BYTES(1, 0, 1));
+    heap_vec("list<bool>", "list<bool>", want_tmp(LIST(TCVM_CT_BOOL, 1, 0, 1)), 0, 3,
+             BYTES(1, 0, 1));
     heap_vec("list<bool> 2 is true", "list<bool>", want_tmp(LIST(TCVM_CT_BOOL, 1, 0, 1)), 0, 3,
              BYTES(1, 0, 2));
     heap_vec("list<bool> at 3", "list<bool>", want_tmp(LIST(TCVM_CT_BOOL, 1, 0, 1)), 3, 3,
@@ -817,17 +880,16 @@ TEST(cabi_vec_heap_tuples_and_flags)
                             V_SEQ(TCVM_CT_TUPLE, 2, V_U(TCVM_CT_U16, 8), V_U(TCVM_CT_U8, 9)))),
              0, 2, BYTES(6, 0, 7, 0xff, 8, 0, 9, 0xff));
     heap_vec("list<tuple<tuple<u16,u8>,u8>>", "list<tuple<tuple<u16, u8>, u8>>",
-             want_tmp(V_SEQ(
-                 TCVM_CT_LIST, 2,
-                 V_SEQ(TCVM_CT_TUPLE, 2,
-                       V_SEQ(TCVM_CT_TUPLE, 2, V_U(TCVM_CT_U16, 4), V_U(TCVM_CT_U8, 5)),
-                       V_U(TCVM_CT_U8, 6)),
-                 V_SEQ(TCVM_CT_TUPLE, 2,
-                       V_SEQ(TCVM_CT_TUPLE, 2, V_U(TCVM_CT_U16, 7), V_U(TCVM_CT_U8, 8)),
-                       V_U(TCVM_CT_U8, 9)))),
+             want_tmp(V_SEQ(TCVM_CT_LIST, 2,
+                            V_SEQ(TCVM_CT_TUPLE, 2,
+                                  V_SEQ(TCVM_CT_TUPLE, 2, V_U(TCVM_CT_U16, 4), V_U(TCVM_CT_U8, 5)),
+                                  V_U(TCVM_CT_U8, 6)),
+                            V_SEQ(TCVM_CT_TUPLE, 2,
+                                  V_SEQ(TCVM_CT_TUPLE, 2, V_U(TCVM_CT_U16, 7), V_U(TCVM_CT_U8, 8)),
+                                  V_U(TCVM_CT_U8, 9)))),
              0, 2, BYTES(4, 0, 5, 0xff, 6, 0xff, 7, 0, 8, 0xff, 9, 0xff));
-    heap_vec("list<flags{a,b}>", "list<flags { a, b }>", want_tmp(LIST(TCVM_CT_FLAGS, 0, 2, 3)),
-             0, 3, BYTES(0, 2, 3));
+    heap_vec("list<flags{a,b}>", "list<flags { a, b }>", want_tmp(LIST(TCVM_CT_FLAGS, 0, 2, 3)), 0,
+             3, BYTES(0, 2, 3));
     heap_vec("list<flags{a,b}> extra bit", "list<flags { a, b }>",
              want_tmp(LIST(TCVM_CT_FLAGS, 0, 2, 0)), 0, 3, BYTES(0, 2, 4));
     const char *f9 = "list<flags { a0, a1, a2, a3, a4, a5, a6, a7, a8 }>";
@@ -850,7 +912,8 @@ TEST(cabi_vec_heap_tuples_and_flags)
              BYTES(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0));
 }
 
-/* ---- flattening of function types (the reference's test_flatten) ------------------------------- */
+/* ---- flattening of function types (the reference's test_flatten) -------------------------------
+ */
 
 /* Lowering count params: flat when they flatten to at most 16 values, else one i32 pointer to
  * their tuple in memory; lifting a result: flat when it flattens to at most 1 value. */
@@ -864,12 +927,13 @@ static void flat_params(const char *name, const tcvm_ctype_t *const *types, size
     tcvm_val_t flat[64];
     size_t n = 0;
     tcvm_error_t err;
-    tcvm_status_t st = tcvm_cabi_lower_values(&m, types, count, vals, max_flat, NULL, flat, 64,
-                                              &n, &err);
+    tcvm_status_t st =
+        tcvm_cabi_lower_values(&m, types, count, vals, max_flat, NULL, flat, 64, &n, &err);
     if (st != TCVM_OK)
         tcvm_test_fail(__FILE__, __LINE__, "%s: lower: %s: %s", name, tcvm_status_name(st),
                        err.message);
-    if (n != want_n) tcvm_test_fail(__FILE__, __LINE__, "%s: %zu flat values, want %zu", name, n, want_n);
+    if (n != want_n)
+        tcvm_test_fail(__FILE__, __LINE__, "%s: %zu flat values, want %zu", name, n, want_n);
     for (size_t i = 0; i < n; i++)
         if (flat[i].type != want[i])
             tcvm_test_fail(__FILE__, __LINE__, "%s: flat value %zu is %s, want %s", name, i,
@@ -938,7 +1002,8 @@ TEST(cabi_vec_flatten)
     CHECK_EQ(tcvm_cabi_align(ty("option<u64>")), 8);
 }
 
-/* ---- round trips (the reference's test_roundtrips) --------------------------------------------- */
+/* ---- round trips (the reference's test_roundtrips) ---------------------------------------------
+ */
 
 static void roundtrip(const char *name, const char *wit, tcvm_cval_t v)
 {
