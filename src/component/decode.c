@@ -131,6 +131,9 @@ static tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_s
     if (d->section >= 0 && d->section < (int)TCVM__ARRAY_COUNT(section_names))
         return tcvm__errorf(d->err, st, "section %d (%s) at offset %" PRIu64 ": %s", d->section,
                             section_names[d->section], off, msg);
+    if (d->section >= 0)
+        return tcvm__errorf(d->err, st, "section %d at offset %" PRIu64 ": %s", d->section, off,
+                            msg);
     return tcvm__errorf(d->err, st, "at offset %" PRIu64 ": %s", off, msg);
 }
 
