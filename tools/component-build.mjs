@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// Turns a core wasm module into a WebAssembly component: embeds the WIT world (as the
+// component-type custom section) and wraps the module into a component, both through jco's
+// JavaScript API. The WIT is passed as text because jco's command-line `embed` cannot open files
+// from its sandboxed WASI shim. Usage: node component-build.mjs CORE.wasm WORLD.wit WORLD OUT.wasm
+import { readFile, writeFile } from 'node:fs/promises';
+import { componentEmbed, componentNew } from '@bytecodealliance/jco';
+
+const [core, wit, world, out] = process.argv.slice(2);
+if (!out) {
+  console.error('usage: component-build.mjs CORE.wasm WORLD.wit WORLD OUT.wasm');
+  process.exit(2);
+}
+try {
+  const embedded = await componentEmbed({
+    binary: new Uint8Array(await readFile(core)),
+    witSource: await readFile(wit, 'utf8'),
+    world,
+    stringEncoding: 'utf8',
+  });
+  const component = await componentNew(embedded);
+  await writeFile(out, component);
+} catch (e) {
+  console.error(`component-build: ${core} with world "${world}" of ${wit}: ${e?.message ?? e}`);
+  process.exit(1);
+}
