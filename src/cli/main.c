@@ -34,6 +34,8 @@ static const struct {
     {"transcript", cli_cmd_transcript, "verify a runtime transcript"},
     {"attest", cli_cmd_attest, "SEV-SNP evidence: get, show and verify it"},
     {"component", cli_cmd_component, "validate, inspect or run a WebAssembly component"},
+    {"serve", cli_cmd_serve, "run an agreement: the runtime inside the confidential VM"},
+    {"client", cli_cmd_client, "a participant's client: verify, upload, status, fetch, transcript"},
 };
 
 void cli_errorf(const char *fmt, ...)
