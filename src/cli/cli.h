@@ -41,5 +41,6 @@ int cli_cmd_transcript(int argc, char **argv);
 int cli_cmd_attest(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_client(int argc, char **argv);
+int cli_cmd_demo(int argc, char **argv);
 
 #endif
