@@ -36,6 +36,7 @@ static const struct {
     {"serve", cli_cmd_serve, "run an agreement: the runtime inside the confidential VM"},
     {"demo", cli_cmd_demo, "the multi-party demo: two hospitals and a vendor, over loopback"},
     {"client", cli_cmd_client, "a participant's client: verify, upload, status, fetch, transcript"},
+    {"component", cli_cmd_component, "validate, inspect or run a WebAssembly component"},
 };
 
 void cli_errorf(const char *fmt, ...)

@@ -1002,6 +1002,7 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
                 return INVALID("export \"%s\" of instance %" PRIu32 " is a %s, not a %s", nm, idx,
                                sort_name(e->sort), sort_name(sort));
             def.op = TCVM__D_ALIAS_EXPORT;
+            if (e->td.kind == TCVM__TD_RESOURCE) def.res = e->td.resource;
             tcvm__tdef_t td = e->td;
             td.local = false;
             TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
@@ -1040,6 +1041,7 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         if (ct > 0 && td.kind == TCVM__TD_RESOURCE && td.local && o->comp)
             return INVALID("outer alias of a resource type defined in an enclosing component");
         td.local = td.local && ct == 0;
+        if (td.kind == TCVM__TD_RESOURCE) def.res = td.resource;
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
         return add_def(d, c, s, &def);
     }
@@ -1576,6 +1578,7 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     def.name = nm;
     def.name_size = nn;
     def.ext = e;
+    if (e.td.kind == TCVM__TD_RESOURCE) def.res = e.td.resource;
     tcvm__tdef_t td = e.td;
     td.local = false;
     if (sort == TCVM__S_TYPE) td.local = item_td(s, sort, idx).local;
