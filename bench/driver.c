@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Benchmark driver for the 2cvm engine: loads a kernel's wasm32 module through the public API
- * (tcvm/wasm.h), calls its "setup" export once, then times only the call of "run_n"(UNITS),
- * REPS times, and prints the checksum and the median, minimum and maximum seconds as
- * "key value" lines, like the native driver. With --fuel the engine meters fuel (every
- * instruction counted), to show what metering costs.
- * Usage: driver MODULE.wasm UNITS REPS [--fuel]
+ * (tcvm/wasm.h) on the chosen tier, calls its "setup" export once, then times only the call of
+ * "run_n"(UNITS), REPS times, and prints "key value" lines like the native driver: the
+ * checksum, the median, minimum and maximum seconds, every repetition ("times"), and the time
+ * tcvm_module_new took ("load": for the AOT tier, translation and compilation, or loading the
+ * cached shared object).
+ *
+ * With --peer the module is a cross-component kernel (kernels/xcall.c): it is instantiated
+ * twice, each instance in its own store with its own memory, and the driver is the host between
+ * them. The caller's import host.peer(ptr, size) copies size bytes out of the caller's memory
+ * into the callee's inbox through the embedding API (bounds-checked on both sides), calls the
+ * callee's export "recv", and returns its result, as the 2cvm runtime does for a channel.
+ *
+ * Usage: driver MODULE.wasm UNITS REPS [--tier interp|aot] [--fuel] [--cache DIR] [--peer]
+ *        [--load-only]
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tcvm/wasm.h"
@@ -67,15 +76,118 @@ static int fail(const char *what, tcvm_status_t st, const char *detail)
     return 1;
 }
 
+/* The host between the two instances of a cross-component kernel. */
+struct peer {
+    tcvm_memory_t *from;   /* the caller's memory */
+    tcvm_store_t *store;   /* the callee's store */
+    tcvm_memory_t *to;     /* the callee's memory */
+    tcvm_func_t *recv;     /* the callee's "recv" */
+    uint32_t inbox;        /* where the callee wants the message */
+};
+
+static tcvm_status_t host_peer(void *env, tcvm_caller_t *caller, const tcvm_val_t *args,
+                               tcvm_val_t *results)
+{
+    struct peer *p = env;
+    uint32_t ptr = (uint32_t)args[0].of.i32, size = (uint32_t)args[1].of.i32;
+    if ((uint64_t)p->inbox + size > tcvm_memory_size(p->to))
+        return tcvm_caller_trapf(caller, "message of %u bytes does not fit the callee", size);
+    /* bounds-checked read out of the caller, straight into the callee's checked range */
+    tcvm_status_t st = tcvm_memory_read(p->from, ptr, tcvm_memory_data(p->to) + p->inbox, size);
+    if (st != TCVM_OK)
+        return tcvm_caller_trapf(caller, "message outside the caller's memory");
+    tcvm_val_t arg = tcvm_val_i32((int32_t)size);
+    st = tcvm_func_call(p->store, p->recv, &arg, 1, results, 1);
+    if (st != TCVM_OK)
+        return tcvm_caller_trapf(caller, "callee: %s", tcvm_store_error(p->store)->message);
+    return TCVM_OK;
+}
+
+static tcvm_status_t host_refuse(void *env, tcvm_caller_t *caller, const tcvm_val_t *args,
+                                 tcvm_val_t *results)
+{
+    (void)env;
+    (void)args;
+    (void)results;
+    return tcvm_caller_trapf(caller, "the callee has no peer");
+}
+
+/* Instantiates module in a new store; peer_fn (may be NULL) satisfies an import host.peer. */
+static int instantiate(tcvm_engine_t *engine, tcvm_module_t *module, bool fuel,
+                       tcvm_host_fn_t peer_fn, void *peer_env, tcvm_store_t **out_store,
+                       tcvm_instance_t **out_instance)
+{
+    tcvm_error_t err = {0};
+    tcvm_status_t st = tcvm_store_new(engine, NULL, out_store);
+    if (st != TCVM_OK)
+        return fail("store", st, NULL);
+    if (fuel && (st = tcvm_store_set_fuel(*out_store, UINT64_MAX)) != TCVM_OK)
+        return fail("fuel", st, NULL);
+    tcvm_extern_t imports[1];
+    size_t import_count = tcvm_module_import_count(module);
+    if (import_count > 1 || (import_count == 1 && peer_fn == NULL)) {
+        fprintf(stderr, "driver: the module has imports other than host.peer\n");
+        return 1;
+    }
+    if (import_count == 1) {
+        static const tcvm_valtype_t types[] = {TCVM_I32, TCVM_I32, TCVM_I32};
+        tcvm_functype_t type = {.param_count = 2, .result_count = 1, .params = types,
+                                .results = types + 2};
+        tcvm_func_t *f;
+        if ((st = tcvm_func_new_host(*out_store, &type, peer_fn, peer_env, NULL, &f)) !=
+            TCVM_OK)
+            return fail("host function", st, NULL);
+        imports[0].kind = TCVM_EXTERN_FUNC;
+        imports[0].of.func = f;
+    }
+    st = tcvm_instance_new(*out_store, module, imports, import_count, out_instance, &err);
+    if (st != TCVM_OK)
+        return fail("instantiate", st, err.message);
+    tcvm_func_t *setup = tcvm_instance_func(*out_instance, "setup");
+    if (setup == NULL) {
+        fprintf(stderr, "driver: the module does not export setup\n");
+        return 1;
+    }
+    if ((st = tcvm_func_call(*out_store, setup, NULL, 0, NULL, 0)) != TCVM_OK)
+        return fail("setup", st, tcvm_store_error(*out_store)->message);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     unsigned long units, reps;
-    bool fuel = argc == 5 && strcmp(argv[4], "--fuel") == 0;
-    if ((argc != 4 && !fuel) || parse_count(argv[2], UINT32_MAX, &units) != 0 ||
+    bool fuel = false, peer_mode = false, load_only = false;
+    tcvm_engine_config_t config = {0};
+    int bad = argc < 4;
+    for (int i = 4; i < argc && !bad; i++) {
+        if (strcmp(argv[i], "--fuel") == 0)
+            fuel = true;
+        else if (strcmp(argv[i], "--peer") == 0)
+            peer_mode = true;
+        else if (strcmp(argv[i], "--load-only") == 0)
+            load_only = true;
+        else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
+            config.aot_cache_dir = argv[++i];
+        else if (strcmp(argv[i], "--tier") == 0 && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "aot") == 0)
+                config.tier = TCVM_TIER_AOT;
+            else if (strcmp(argv[i], "interp") == 0)
+                config.tier = TCVM_TIER_INTERP;
+            else
+                bad = 1;
+        } else
+            bad = 1;
+    }
+    if (bad || parse_count(argv[2], UINT32_MAX, &units) != 0 ||
         parse_count(argv[3], MAX_REPS, &reps) != 0 || reps == 0) {
-        fprintf(stderr, "usage: %s MODULE.wasm UNITS REPS (1..%d) [--fuel]\n", argv[0], MAX_REPS);
+        fprintf(stderr,
+                "usage: %s MODULE.wasm UNITS REPS (1..%d) [--tier interp|aot] [--fuel] "
+                "[--cache DIR] [--peer] [--load-only]\n",
+                argv[0], MAX_REPS);
         return 2;
     }
+    config.fuel = fuel;
     size_t size = 0;
     uint8_t *bytes = read_all(argv[1], &size);
     if (bytes == NULL) {
@@ -86,10 +198,10 @@ int main(int argc, char **argv)
     int rc = 1;
     tcvm_engine_t *engine = NULL;
     tcvm_module_t *module = NULL;
-    tcvm_store_t *store = NULL;
-    tcvm_instance_t *instance = NULL;
+    tcvm_store_t *store = NULL, *callee_store = NULL;
+    tcvm_instance_t *instance = NULL, *callee = NULL;
     tcvm_error_t err = {0};
-    tcvm_engine_config_t config = {.fuel = fuel};
+    struct peer peer = {0};
     tcvm_status_t st = tcvm_engine_new(&config, &engine);
     if (st != TCVM_OK) {
         rc = fail("engine", st, NULL);
@@ -102,28 +214,33 @@ int main(int argc, char **argv)
         rc = fail(argv[1], st, err.message);
         goto out;
     }
-    if ((st = tcvm_store_new(engine, NULL, &store)) != TCVM_OK) {
-        rc = fail("store", st, NULL);
+    if (load_only) {
+        printf("load %.9f\n", t_load);
+        rc = 0;
         goto out;
     }
-    if (fuel && (st = tcvm_store_set_fuel(store, UINT64_MAX)) != TCVM_OK) {
-        rc = fail("fuel", st, NULL);
-        goto out;
+    if (peer_mode) {
+        /* the callee first: the caller's host function needs its store, memory and exports */
+        if (instantiate(engine, module, fuel, host_refuse, NULL, &callee_store, &callee) != 0)
+            goto out;
+        tcvm_func_t *inbox = tcvm_instance_func(callee, "inbox");
+        peer.recv = tcvm_instance_func(callee, "recv");
+        peer.to = tcvm_instance_memory(callee, "memory");
+        peer.store = callee_store;
+        tcvm_val_t at;
+        if (inbox == NULL || peer.recv == NULL || peer.to == NULL ||
+            tcvm_func_call(callee_store, inbox, NULL, 0, &at, 1) != TCVM_OK) {
+            fprintf(stderr, "driver: %s is not a cross-component kernel\n", argv[1]);
+            goto out;
+        }
+        peer.inbox = (uint32_t)at.of.i32;
     }
-    st = tcvm_instance_new(store, module, NULL, 0, &instance, &err);
-    if (st != TCVM_OK) {
-        rc = fail("instantiate", st, err.message);
+    if (instantiate(engine, module, fuel, host_peer, &peer, &store, &instance) != 0)
         goto out;
-    }
-    tcvm_func_t *setup = tcvm_instance_func(instance, "setup");
+    peer.from = tcvm_instance_memory(instance, "memory");
     tcvm_func_t *run = tcvm_instance_func(instance, "run_n");
-    if (setup == NULL || run == NULL) {
-        fprintf(stderr, "driver: %s does not export setup and run_n\n", argv[1]);
-        goto out;
-    }
-    st = tcvm_func_call(store, setup, NULL, 0, NULL, 0);
-    if (st != TCVM_OK) {
-        rc = fail("setup", st, tcvm_store_error(store)->message);
+    if (run == NULL || (peer_mode && peer.from == NULL)) {
+        fprintf(stderr, "driver: %s does not export run_n (and memory)\n", argv[1]);
         goto out;
     }
     double times[MAX_REPS];
@@ -145,12 +262,17 @@ int main(int argc, char **argv)
         }
         checksum = c;
     }
+    printf("times");
+    for (unsigned long r = 0; r < reps; r++)
+        printf("%s%.9f", r ? "," : " ", times[r]);
+    printf("\n");
     qsort(times, reps, sizeof times[0], cmp_double);
     printf("checksum %u\nmedian %.9f\nmin %.9f\nmax %.9f\nload %.9f\n", checksum,
            times[reps / 2], times[0], times[reps - 1], t_load);
     rc = 0;
 out:
     tcvm_store_free(store);
+    tcvm_store_free(callee_store);
     tcvm_module_free(module);
     tcvm_engine_free(engine);
     free(bytes);

@@ -2,7 +2,8 @@
 /*
  * Native benchmark driver, linked with one kernel (kernels/NAME.c) built by gcc -O2: builds the
  * kernel's data once, then times bench_run(UNITS) REPS times with a monotonic clock and prints
- * the checksum and the median, minimum and maximum seconds as "key value" lines.
+ * the checksum, every repetition and the median, minimum and maximum seconds as "key value"
+ * lines.
  * Usage: NAME.native UNITS REPS
  */
 #define _POSIX_C_SOURCE 200809L
@@ -60,6 +61,10 @@ int main(int argc, char **argv)
         }
         checksum = c;
     }
+    printf("times");
+    for (unsigned long r = 0; r < reps; r++)
+        printf("%s%.9f", r ? "," : " ", times[r]);
+    printf("\n");
     qsort(times, reps, sizeof times[0], cmp_double);
     printf("checksum %u\nmedian %.9f\nmin %.9f\nmax %.9f\n", checksum, times[reps / 2], times[0],
            times[reps - 1]);
