@@ -559,8 +559,9 @@ static int act_one(demo_t *d)
             if (strcmp(type, "channel.total") == 0 &&
                 tcvm_transcript_record(t, i, &line, &lsize) == TCVM_OK) {
                 channels++;
-                const char *f = strstr(line, "\"fields\":");
-                say(d, "  channel %s", f ? f + 9 : line);
+                const char *f = memmem(line, lsize, "\"fields\":", 9);
+                size_t skip = f ? (size_t)(f - line) + 9 : 0;
+                say(d, "  channel %.*s", (int)(lsize - skip - (lsize > skip)), line + skip);
             }
         }
         say(d, "hospital-b verifies the transcript (%zu records, %zu refusals, %zu channel "
