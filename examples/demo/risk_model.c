@@ -2,7 +2,8 @@
  * The vendor's risk model (component `risk-model`). Its weights are the vendor's input
  * `model-weights`, routed to this component only: no other party ever sees them, and the
  * hospitals learn only the score of each patient they send. The weights file has one line per
- * feature, "name center weight" (integers), and a last line "bias B"; a patient's score is
+ * feature, "name center weight" (integers; the name is a word without digits), and a last line
+ * "bias B"; a patient's score is
  * clamp(B + sum(weight * (feature - center)) / 10, 0, 1000).
  */
 #include "guest.h"

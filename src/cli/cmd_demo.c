@@ -133,13 +133,13 @@ static bool make_records(const char *path, uint64_t seed, unsigned rows, unsigne
     return ok;
 }
 
-static const char weights_text[] = "age 60 4\n"
-                                   "heart_rate 85 9\n"
-                                   "systolic_bp 115 -10\n"
-                                   "resp_rate 16 25\n"
-                                   "lactate_x10 15 9\n"
-                                   "spo2 95 -40\n"
-                                   "bias 320\n";
+static const char weights_text[] = "age 60 12\n"
+                                   "heart_rate 85 37\n"
+                                   "systolic_bp 115 -37\n"
+                                   "resp_rate 16 100\n"
+                                   "lactate 15 37\n"
+                                   "oxygen_saturation 95 -150\n"
+                                   "bias 200\n";
 
 /* ---- the agreement ----------------------------------------------------------------------- */
 
