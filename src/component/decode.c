@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <strings.h>
 
 /* ---- allocation pool ------------------------------------------------------------------- */
 
@@ -31,6 +32,11 @@ static void *palloc(tcvm_component_t *root, size_t size)
     b->next = root->pool;
     root->pool = b;
     return b->data;
+}
+
+static void *pool_alloc_cb(void *root, size_t size)
+{
+    return palloc(root, size);
 }
 
 static void pool_free(void *pool)
@@ -249,6 +255,25 @@ static tcvm_status_t rd_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
     case 0x04: *out = TCVM__S_COMPONENT; return TCVM_OK;
     case 0x05: *out = TCVM__S_INSTANCE; return TCVM_OK;
     default: return MALFORMED("bad sort 0x%02x", b);
+    }
+}
+
+/* core:sort, a single byte (core instance exports) */
+static tcvm_status_t rd_core_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
+{
+    uint8_t cs;
+    *out = 0;
+    TRY(rd_u8(d, c, &cs));
+    switch (cs) {
+    case 0x00: *out = TCVM__S_CORE_FUNC; return TCVM_OK;
+    case 0x01: *out = TCVM__S_CORE_TABLE; return TCVM_OK;
+    case 0x02: *out = TCVM__S_CORE_MEMORY; return TCVM_OK;
+    case 0x03: *out = TCVM__S_CORE_GLOBAL; return TCVM_OK;
+    case 0x04: return FEATURE("core tags (exception handling) are not supported");
+    case 0x10: *out = TCVM__S_CORE_TYPE; return TCVM_OK;
+    case 0x11: *out = TCVM__S_CORE_MODULE; return TCVM_OK;
+    case 0x12: *out = TCVM__S_CORE_INSTANCE; return TCVM_OK;
+    default: return MALFORMED("bad core sort 0x%02x", cs);
     }
 }
 
@@ -537,6 +562,8 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
     }
 }
 
+static bool contains_borrow(const tcvm_ctype_t *t);
+
 static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__tdef_t *out)
 {
     tcvm__cmember_t *m;
@@ -547,11 +574,12 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
         bool bad = !tcvm__wit_ident(m[i].label, m[i].label_size);
         for (uint32_t j = 0; j < i && !bad; j++)
             bad = m[j].label_size == m[i].label_size &&
-                  memcmp(m[j].label, m[i].label, m[i].label_size) == 0;
+                  strncasecmp(m[j].label, m[i].label, m[i].label_size) == 0;
         if (bad) {
+            tcvm_status_t st = fail_at(d, c, at, TCVM_COMP_INVALID, "function parameter name "
+                                       "\"%s\" is duplicate or not kebab-case", m[i].label);
             tcvm__free(m);
-            return fail_at(d, c, at, TCVM_COMP_INVALID, "function parameter name \"%s\" is "
-                           "duplicate or not kebab-case", m[i].label);
+            return st;
         }
     }
     uint8_t b;
@@ -569,6 +597,8 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
             st = MALFORMED("bad function result list 0x%02x", b);
         }
     }
+    if (st == TCVM_OK && r && contains_borrow(r))
+        st = INVALID("function result cannot contain a borrow handle");
     if (st == TCVM_OK) {
         memset(out, 0, sizeof *out);
         out->kind = TCVM__TD_FUNC;
@@ -804,9 +834,14 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
 static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list,
                                   uint32_t n, const char *name, size_t size, const char *what)
 {
+    if (what[0] == 'i' || what[0] == 'e') {
+        if (!tcvm__extern_name_ok(name, size, what[0] == 'i'))
+            return INVALID("%s name \"%s\" is not a valid name (kebab-case label, annotated "
+                           "name or ns:pkg/iface[@version])", what, name);
+    }
     for (uint32_t i = 0; i < n; i++)
-        if (list[i].name_size == size && memcmp(list[i].name, name, size) == 0)
-            return INVALID("duplicate %s name \"%s\"", what, name);
+        if (tcvm__extern_name_eq(list[i].name, list[i].name_size, name, size))
+            return INVALID("%s name \"%s\" conflicts with \"%s\"", what, name, list[i].name);
     return TCVM_OK;
 }
 
@@ -1004,7 +1039,6 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
             def.op = TCVM__D_ALIAS_EXPORT;
             if (e->td.kind == TCVM__TD_RESOURCE) def.res = e->td.resource;
             tcvm__tdef_t td = e->td;
-            td.local = false;
             TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
             return add_def(d, c, s, &def);
         }
@@ -1031,16 +1065,20 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         sort != TCVM__S_COMPONENT)
         return INVALID("outer aliases may only refer to types, modules and components");
     scope_t *o = s;
-    for (uint32_t i = 0; i < ct && o; i++) o = o->parent;
+    bool crosses_component = false; /* leaves a component (not only a type declarator) */
+    for (uint32_t i = 0; i < ct && o; i++) {
+        if (o->comp) crosses_component = true;
+        o = o->parent;
+    }
     if (!o) return INVALID("outer alias count %" PRIu32 " exceeds the enclosing scopes", ct);
     TRY(check_idx(d, c, o, sort, idx));
     def.op = TCVM__D_ALIAS_OUTER;
     def.a = ct, def.b = idx;
     if (sort == TCVM__S_TYPE || sort == TCVM__S_CORE_TYPE) {
         tcvm__tdef_t td = sort == TCVM__S_TYPE ? o->types[idx] : o->core_types[idx];
-        if (ct > 0 && td.kind == TCVM__TD_RESOURCE && td.local && o->comp)
-            return INVALID("outer alias of a resource type defined in an enclosing component");
-        td.local = td.local && ct == 0;
+        if (crosses_component && td.kind == TCVM__TD_RESOURCE)
+            return INVALID("outer alias of a resource type across a component boundary");
+        td.local = td.local && !crosses_component;
         if (td.kind == TCVM__TD_RESOURCE) def.res = td.resource;
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
         return add_def(d, c, s, &def);
@@ -1166,7 +1204,7 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         for (uint32_t i = 0; i < n && st == TCVM_OK; i++) {
             tcvm__carg_t *a = &def.args[i];
             if ((st = rd_name(d, c, &a->name, &a->name_size)) != TCVM_OK) break;
-            if ((st = rd_sort(d, c, &a->sort)) != TCVM_OK) break;
+            if ((st = rd_core_sort(d, c, &a->sort)) != TCVM_OK) break;
             if (a->sort > TCVM__S_CORE_GLOBAL) {
                 st = INVALID("core instance exports must be functions, tables, memories or "
                              "globals");
@@ -1226,6 +1264,8 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         tcvm__carg_t *a = &def.args[i];
         if (k == 0x00) TRY(rd_name(d, c, &a->name, &a->name_size));
         else TRY(rd_extname(d, c, &a->name, &a->name_size));
+        if (k == 0x01 && !tcvm__extern_name_ok(a->name, a->name_size, false))
+            return INVALID("export name \"%s\" is not a valid name", a->name);
         TRY(rd_sort(d, c, &a->sort));
         TRY(rd_u32(d, c, &a->index));
         if (a->sort == TCVM__S_VALUE) return FEATURE("component values are not supported");
@@ -1239,26 +1279,43 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     if (!it) return FAIL(TCVM_ENOMEM, "out of memory");
     if (k == 0x00) {
         const tcvm__ccomptype_t *ct = s->comps[def.a];
-        for (uint32_t i = 0; i < ct->import_count; i++) {
+        tcvm__rsubst_t m = {0};
+        tcvm_status_t st = TCVM_OK;
+        char why[256] = "";
+        for (uint32_t i = 0; i < ct->import_count && st == TCVM_OK; i++) {
             const tcvm__cext_t *im = &ct->imports[i];
             const tcvm__carg_t *a = NULL;
             for (uint32_t j = 0; j < n && !a; j++)
                 if (def.args[j].name_size == im->name_size &&
                     memcmp(def.args[j].name, im->name, im->name_size) == 0)
                     a = &def.args[j];
-            if (!a) return INVALID("missing instantiation argument for import \"%s\"", im->name);
-            if (a->sort != im->sort)
-                return INVALID("argument \"%s\" is a %s, the import is a %s", im->name,
-                               sort_name(a->sort), sort_name(im->sort));
-            if (a->sort == TCVM__S_FUNC &&
-                !tcvm__cfunctype_equal(s->funcs[a->index], im->td.func)) {
-                /* resource types may legitimately differ by identity; compare shapes only
-                 * when neither side involves resources */
-                (void)0;
+            if (!a) {
+                st = INVALID("missing instantiation argument for import \"%s\"", im->name);
+            } else if (a->sort != im->sort) {
+                st = INVALID("argument \"%s\" is a %s, the import is a %s", im->name,
+                             sort_name(a->sort), sort_name(im->sort));
+            } else {
+                tcvm__tdef_t atd = item_td(s, a->sort, a->index);
+                st = tcvm__match(a->sort, &atd, &im->td, &m, why, sizeof why);
+                if (st == TCVM_COMP_INVALID)
+                    st = INVALID("type mismatch in import \"%s\": %s", im->name, why);
+                else if (st != TCVM_OK)
+                    st = FAIL(st, "out of memory");
             }
         }
-        it->exports = ct->exports;
+        /* the child's exports seen from here: its imported resources are the arguments' */
+        it->exports = st == TCVM_OK ? palloc(d->root, (ct->export_count ? ct->export_count : 1) *
+                                                          sizeof *it->exports)
+                                    : NULL;
+        if (st == TCVM_OK && !it->exports) st = FAIL(TCVM_ENOMEM, "out of memory");
+        for (uint32_t i = 0; st == TCVM_OK && i < ct->export_count; i++) {
+            it->exports[i] = ct->exports[i];
+            st = tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &it->exports[i].td);
+            if (st != TCVM_OK) st = FAIL(st, "out of memory");
+        }
         it->count = ct->export_count;
+        tcvm__rsubst_free(&m);
+        if (st != TCVM_OK) return st;
     } else {
         it->exports = palloc(d->root, (n ? n : 1) * sizeof *it->exports);
         if (!it->exports) return FAIL(TCVM_ENOMEM, "out of memory");

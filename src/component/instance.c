@@ -183,6 +183,7 @@ struct tcvm__cctx {
 typedef struct trampoline {
     cctx_t *cx;
     rfunc_t *f;
+    const tcvm_cfunctype_t *ft; /* the function's type as the lowering component sees it */
     ropts_t opts;
     int op; /* TCVM__D_LOWER, RES_NEW, RES_DROP, RES_REP */
     uint32_t res;
@@ -966,7 +967,7 @@ static tcvm_status_t lower_trampoline(void *env, tcvm_caller_t *caller, const tc
     cctx_t *x = tp->cx;
     tcvm_cinstance_t *ci = x->top;
     tcvm_store_t *store = tcvm_caller_store(caller);
-    const tcvm_cfunctype_t *ft = tp->f->type;
+    const tcvm_cfunctype_t *ft = tp->ft;
     tcvm_status_t st;
     if (!x->may_leave)
         return tcvm__trapf(store, TCVM_COMP_TRAP, "canonical ABI trap: cannot call an import "
@@ -1249,8 +1250,9 @@ static tcvm_status_t make_trampoline(tcvm_cinstance_t *ci, cctx_t *x, const tcvm
     tcvm_host_fn_t fn;
     if (def->op == TCVM__D_LOWER) {
         tp->f = x->sp[TCVM__S_FUNC][def->a].u.func;
+        tp->ft = def->func;
         resolve_opts(x, &def->opts, &tp->opts);
-        const tcvm_cfunctype_t *cft = tp->f->type;
+        const tcvm_cfunctype_t *cft = tp->ft;
         size_t np = 0, n = 0;
         for (uint32_t i = 0; i < cft->param_count; i++) np += cft->params[i].type->flat_count;
         if (np > TCVM__C_MAX_FLAT_PARAMS) {
