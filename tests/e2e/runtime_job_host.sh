@@ -31,6 +31,9 @@ expect 1 "REFUSED result: HTTP 403: vendor is not a recipient of output result" 
 expect 0 "transcript verified" -- c hospital-a transcript --out ok.t.jsonl
 grep -q '"type":"output.sealed".*"output":"result"' ok.t.jsonl || fail "ok: no output.sealed"
 grep -q '"type":"log.sealed".*"component":"job","owner":"hospital-a"' ok.t.jsonl || fail "ok: no log.sealed"
+expect 0 "fetched job" -- c hospital-a log --identity keys/hospital-a.age --out-dir . job
+grep -qx "job-ok: done" job.log || fail "ok: log content: $(cat job.log)"
+expect 1 "REFUSED job: HTTP 403: the log of job goes to its owner hospital-a only" -- c hospital-b log --identity keys/hospital-b.age job
 
 one_component undeclared "$guests/job_undeclared.wasm" '{"memory": "1MiB", "fuel": 100000000}'; start undeclared; up "$guests/job_undeclared.wasm"
 s=$(wait_end)
