@@ -33,6 +33,7 @@ struct tcvm_net_server {
     uint16_t port;
     void (*log)(void *arg, const char *line);
     void *log_arg;
+    unsigned long tls_refused;
 };
 
 static void logf_(tcvm_net_server_t *s, const char *fmt, ...) TCVM__PRINTF(2, 3);
@@ -58,9 +59,15 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
                                           BEV_OPT_CLOSE_ON_FREE);
 }
 
+/* Handshakes refused individually recorded in the transcript; past this, only counts at
+ * powers of two, so that anyone on the network cannot fill the transcript (its caps would fail
+ * the job) by knocking with certificates. */
+#define TLS_REFUSALS_RECORDED 64u
+
 static void on_tls_refused(void *arg, const uint8_t *key)
 {
     tcvm_net_server_t *s = arg;
+    unsigned long n = ++s->tls_refused; /* handshakes run on the event loop thread only */
     char reason[160];
     if (key != NULL) {
         char text[TCVM_SIGN_PUBLIC_TEXT_SIZE];
@@ -70,7 +77,14 @@ static void on_tls_refused(void *arg, const uint8_t *key)
         snprintf(reason, sizeof reason, "TLS client certificate without an Ed25519 key");
     }
     logf_(s, "refused handshake: %s", reason);
-    tcvm_host_record_refusal(s->host, TCVM_HOST_NOBODY, "tls handshake", reason);
+    if (n <= TLS_REFUSALS_RECORDED) {
+        tcvm_host_record_refusal(s->host, TCVM_HOST_NOBODY, "tls handshake", reason);
+    } else if ((n & (n - 1)) == 0) {
+        snprintf(reason, sizeof reason, "%lu TLS handshakes refused so far (only the first %u "
+                                        "are recorded one by one)",
+                 n, TLS_REFUSALS_RECORDED);
+        tcvm_host_record_refusal(s->host, TCVM_HOST_NOBODY, "tls handshake", reason);
+    }
 }
 
 /* The participant behind the request's connection, from the key the handshake verified. */
