@@ -237,8 +237,12 @@ void tcvm_net_server_destroy(tcvm_net_server_t *s)
         return;
     if (s->http)
         evhttp_free(s->http);
-    if (s->base)
+    /* Closing connections defers the release of their TLS bufferevents to the loop: run it
+     * once so that every connection's SSL object is freed before the base is. */
+    if (s->base) {
+        event_base_loop(s->base, EVLOOP_NONBLOCK);
         event_base_free(s->base);
+    }
     tcvm__tls_server_free(s->tls);
     tcvm__free(s);
 }
