@@ -179,6 +179,23 @@ enum {
 
 typedef struct tcvm__ccomptype tcvm__ccomptype_t;
 
+/* A core module's imports and exports, from the module itself or from a module type. */
+typedef struct tcvm__core_ext {
+    const char *module; /* imports only */
+    size_t module_size;
+    const char *name;
+    size_t name_size;
+    tcvm_externtype_t type;
+} tcvm__core_ext_t;
+
+typedef struct tcvm__coremod {
+    const tcvm_module_t *module; /* NULL: only a type (an imported module) */
+    tcvm__core_ext_t *imports;
+    uint32_t import_count;
+    tcvm__core_ext_t *exports;
+    uint32_t export_count;
+} tcvm__coremod_t;
+
 typedef struct tcvm__tdef {
     uint8_t kind;
     const tcvm_ctype_t *val;
@@ -190,6 +207,7 @@ typedef struct tcvm__tdef {
     size_t rname_size;
     bool local; /* resource defined by this component (resource.new/rep allowed) */
     const tcvm_functype_t *corefunc;
+    const tcvm__coremod_t *coremod; /* core module types and core modules */
 } tcvm__tdef_t;
 
 /* A named item of an instance type, component type, import or export list. */
@@ -291,5 +309,32 @@ tcvm_status_t tcvm__component_decode(tcvm_engine_t *engine, const uint8_t *bytes
                                      tcvm_component_t **out, tcvm_error_t *err,
                                      tcvm_component_where_t *where);
 void tcvm__cext_desc(const tcvm__cext_t *e, tcvm_cextern_desc_t *out);
+
+/* ---- type matching (typecheck.c) -------------------------------------------------------- */
+
+/* A substitution of abstract (imported) resource ids by the types given for them. */
+typedef struct tcvm__rsubst {
+    uint32_t *from;
+    tcvm__tdef_t *to;
+    uint32_t n, cap;
+} tcvm__rsubst_t;
+
+tcvm_status_t tcvm__rsubst_add(tcvm__rsubst_t *m, uint32_t from, const tcvm__tdef_t *to);
+void tcvm__rsubst_free(tcvm__rsubst_t *m);
+/* Does an item of `sort` described by arg match the import described by imp? Records resource
+ * bindings in m. TCVM_COMP_INVALID with the reason in why otherwise. */
+tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tdef_t *imp,
+                          tcvm__rsubst_t *m, char *why, size_t why_size);
+/* Applies m to td (new types are made in a; instance types allocated with alloc). */
+tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
+                               void *(*alloc)(void *ctx, size_t size), void *ctx,
+                               tcvm__tdef_t *td);
+
+/* ---- names (names.c) -------------------------------------------------------------------- */
+
+/* Is name a valid import (import true) or export name? */
+bool tcvm__extern_name_ok(const char *name, size_t size, bool import);
+/* Do two names conflict (equal ignoring ASCII case)? */
+bool tcvm__extern_name_eq(const char *a, size_t an, const char *b, size_t bn);
 
 #endif

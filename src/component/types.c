@@ -432,33 +432,6 @@ static const char *const wit_keywords[] = {
     "constructor", "include", "with", "async", "error-context",
 };
 
-bool tcvm__wit_ident(const char *s, size_t size)
-{
-    /* words separated by '-'; each word starts with a letter and is all lowercase or all
-     * uppercase (digits allowed after the first character) */
-    size_t i = 0;
-    if (size == 0) return false;
-    while (i < size) {
-        size_t start = i;
-        int kase = 0; /* 1 lower, 2 upper */
-        while (i < size && s[i] != '-') {
-            char c = s[i];
-            int ck = (c >= 'a' && c <= 'z') ? 1 : (c >= 'A' && c <= 'Z') ? 2 : 0;
-            if (i == start && ck == 0) return false;
-            if (ck == 0 && !(c >= '0' && c <= '9')) return false;
-            if (ck && kase && ck != kase) return false;
-            if (ck) kase = ck;
-            i++;
-        }
-        if (i == start) return false; /* empty word */
-        if (i < size) {
-            i++;
-            if (i == size) return false; /* trailing '-' */
-        }
-    }
-    return true;
-}
-
 tcvm_status_t tcvm__wit_label(tcvm_buf_t *b, const char *s, size_t size)
 {
     for (size_t i = 0; i < TCVM__ARRAY_COUNT(wit_keywords); i++) {
