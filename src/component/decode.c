@@ -910,6 +910,20 @@ static tcvm_status_t add_cext(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tcvm
     return add_def(d, c, s, &def);
 }
 
+/* The effective size of a list of items; INVALID past the limit. */
+static tcvm_status_t list_size(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list, uint32_t n,
+                               uint64_t *out)
+{
+    uint64_t sz = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        sz += tcvm__tdef_size(&list[i].td);
+        if (sz > TCVM__C_MAX_TYPE_SIZE)
+            return INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
+    }
+    *out = sz;
+    return TCVM_OK;
+}
+
 static tcvm_status_t finish_list(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *src, uint32_t n,
                                  tcvm__cext_t **out)
 {
@@ -977,7 +991,13 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             if (!ct) st = FAIL(TCVM_ENOMEM, "out of memory");
             if (st == TCVM_OK) st = finish_list(d, c, sc.imports, sc.nimports, &ct->imports);
             if (st == TCVM_OK) st = finish_list(d, c, sc.exports, sc.nexports, &ct->exports);
+            uint64_t a = 0, b = 0;
+            if (st == TCVM_OK) st = list_size(d, c, sc.imports, sc.nimports, &a);
+            if (st == TCVM_OK) st = list_size(d, c, sc.exports, sc.nexports, &b);
+            if (st == TCVM_OK && a + b > TCVM__C_MAX_TYPE_SIZE)
+                st = INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
             if (st == TCVM_OK) {
+                ct->size = a + b;
                 ct->import_count = sc.nimports;
                 ct->export_count = sc.nexports;
                 out->kind = TCVM__TD_COMP;
@@ -987,6 +1007,7 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             struct tcvm_cinsttype *it = palloc(d->root, sizeof *it);
             if (!it) st = FAIL(TCVM_ENOMEM, "out of memory");
             if (st == TCVM_OK) st = finish_list(d, c, sc.exports, sc.nexports, &it->exports);
+            if (st == TCVM_OK) st = list_size(d, c, sc.exports, sc.nexports, &it->size);
             if (st == TCVM_OK) {
                 it->count = sc.nexports;
                 out->kind = TCVM__TD_INST;
@@ -1023,6 +1044,7 @@ static tcvm_status_t rd_type(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_dec
             return INVALID("resource types can only be defined in a component, not a type");
         }
         TRY(rd_u8(d, c, &rep));
+        if (rep == 0x7e) return FEATURE("64-bit resource representations are not supported");
         if (rep != 0x7f) return INVALID("resource representation must be i32");
         TRY(rd_u8(d, c, &has));
         if (has == 0x01) {
@@ -1419,6 +1441,7 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         it->count = ct->export_count;
         tcvm__rsubst_free(&m);
         if (st != TCVM_OK) return st;
+        TRY(list_size(d, c, it->exports, it->count, &it->size));
     } else {
         it->exports = palloc(d->root, (n ? n : 1) * sizeof *it->exports);
         if (!it->exports) return FAIL(TCVM_ENOMEM, "out of memory");
@@ -1432,6 +1455,7 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             it->exports[i].sort = def.args[i].sort;
             it->exports[i].td = item_td(s, def.args[i].sort, def.args[i].index);
         }
+        TRY(list_size(d, c, it->exports, it->count, &it->size));
     }
     tcvm__tdef_t td = {0};
     td.kind = TCVM__TD_INST;
@@ -1902,6 +1926,12 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
         k->self_type.import_count = k->import_count;
         k->self_type.exports = k->exports;
         k->self_type.export_count = k->export_count;
+        uint64_t a = 0, b = 0;
+        if (st == TCVM_OK) st = list_size(d, c, k->imports, k->import_count, &a);
+        if (st == TCVM_OK) st = list_size(d, c, k->exports, k->export_count, &b);
+        if (st == TCVM_OK && a + b > TCVM__C_MAX_TYPE_SIZE)
+            st = INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
+        k->self_type.size = a + b;
     }
     scope_free(&s);
     return st;

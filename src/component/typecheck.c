@@ -222,10 +222,30 @@ static tcvm_status_t subst_func(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
     return st;
 }
 
+uint64_t tcvm__tdef_size(const tcvm__tdef_t *td)
+{
+    uint64_t n = 1;
+    switch (td->kind) {
+    case TCVM__TD_VAL:
+        return td->val ? td->val->nodes : 1;
+    case TCVM__TD_FUNC:
+        for (uint32_t i = 0; i < td->func->param_count; i++)
+            n += 1 + td->func->params[i].type->nodes;
+        return n + (td->func->result ? td->func->result->nodes : 0);
+    case TCVM__TD_INST:
+        return td->inst->size;
+    case TCVM__TD_COMP:
+        return td->comp->size;
+    default:
+        return 1;
+    }
+}
+
 tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
                                void *(*alloc)(void *ctx, size_t size), void *ctx,
                                tcvm__tdef_t *td)
 {
+    if (m->n == 0) return TCVM_OK; /* nothing to substitute: share the type */
     switch (td->kind) {
     case TCVM__TD_RESOURCE: {
         const tcvm__tdef_t *to = subst_find(m, td->resource);
@@ -250,6 +270,7 @@ tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
         ni->exports = alloc(ctx, (it->count ? it->count : 1) * sizeof *ni->exports);
         if (!ni->exports) return TCVM_ENOMEM;
         ni->count = it->count;
+        ni->size = it->size;
         for (uint32_t i = 0; i < it->count; i++) {
             ni->exports[i] = it->exports[i];
             tcvm_status_t st = tcvm__subst_tdef(a, m, alloc, ctx, &ni->exports[i].td);
