@@ -583,6 +583,15 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
 
 static bool contains_borrow(const tcvm_ctype_t *t);
 
+static bool type_has_handles(const tcvm_ctype_t *t)
+{
+    if (!t) return false;
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) return true;
+    for (uint32_t i = 0; i < t->count; i++)
+        if (type_has_handles(t->members[i].type)) return true;
+    return false;
+}
+
 static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__tdef_t *out)
 {
     tcvm__cmember_t *m;
@@ -1106,6 +1115,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         TRY(rd_name(d, c, &nm, &nn));
         def.a = idx, def.name = nm, def.name_size = nn;
         if (tgt == 0x00) {
+            if (in_decl && sort != TCVM__S_TYPE && sort != TCVM__S_INSTANCE)
+                return INVALID("aliases in a component or instance type may only refer to types "
+                               "or instances");
             TRY(check_idx(d, c, s, TCVM__S_INSTANCE, idx));
             const tcvm_cinsttype_t *it = s->insts[idx];
             const tcvm__cext_t *e = find_ext(it->exports, it->count, nm, nn);
@@ -1141,6 +1153,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
     if (sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE && sort != TCVM__S_CORE_MODULE &&
         sort != TCVM__S_COMPONENT)
         return INVALID("outer aliases may only refer to types, modules and components");
+    if (in_decl && sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE)
+        return INVALID("aliases in a component or instance type may only refer to types or "
+                       "instances");
     scope_t *o = s;
     bool crosses_component = false; /* leaves a component (not only a type declarator) */
     for (uint32_t i = 0; i < ct && o; i++) {
@@ -1155,6 +1170,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         tcvm__tdef_t td = sort == TCVM__S_TYPE ? o->types[idx] : o->core_types[idx];
         if (crosses_component && td.kind == TCVM__TD_RESOURCE)
             return INVALID("outer alias of a resource type across a component boundary");
+        if (crosses_component && td.kind == TCVM__TD_VAL && type_has_handles(td.val))
+            return INVALID("outer alias of a type that transitively refers to resources across "
+                           "a component boundary");
         td.local = td.local && !crosses_component;
         if (td.kind == TCVM__TD_RESOURCE) def.res = td.resource;
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
