@@ -286,6 +286,10 @@ typedef struct tcvm__cdef {
     uint32_t res;
     tcvm__cext_t ext;
     const struct tcvm_component *target; /* outer alias of a component */
+    /* nested instantiation: the child's resource ids (fresh_from) that the parent sees under
+     * fresh ids (fresh_to), one pair per resource the child's exports mention */
+    uint32_t *fresh_from, *fresh_to;
+    uint32_t nfresh;
     const tcvm_module_t *target_module;  /* outer alias of a module */
 } tcvm__cdef_t;
 
@@ -333,6 +337,10 @@ tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tde
 tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
                                void *(*alloc)(void *ctx, size_t size), void *ctx,
                                tcvm__tdef_t *td);
+
+/* Collects the resource ids an item's type mentions (declared or referred to) into ids
+ * (deduplicated; at most cap, *n counts them). */
+void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap, uint32_t *n);
 
 /* Effective size of an item's type (value, function, instance or component type). */
 uint64_t tcvm__tdef_size(const tcvm__tdef_t *td);

@@ -1388,6 +1388,9 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 
 /* ---- component instances --------------------------------------------------------------- */
 
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
+                             const scope_t *s, tcvm__rsubst_t *m);
+
 static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     uint8_t k;
@@ -1444,6 +1447,20 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                     st = INVALID("type mismatch in import \"%s\": %s", im->name, why);
                 else if (st != TCVM_OK)
                     st = FAIL(st, "out of memory");
+            }
+        }
+        /* the child's own resources get fresh identities for this instance */
+        uint32_t nargmap = m.n;
+        for (uint32_t i = 0; st == TCVM_OK && i < ct->export_count; i++)
+            st = freshen(d, c, &ct->exports[i].td, s, &m);
+        if (st == TCVM_OK && m.n > nargmap) {
+            def.nfresh = m.n - nargmap;
+            def.fresh_from = palloc(d->root, def.nfresh * sizeof *def.fresh_from);
+            def.fresh_to = palloc(d->root, def.nfresh * sizeof *def.fresh_to);
+            if (!def.fresh_from || !def.fresh_to) st = FAIL(TCVM_ENOMEM, "out of memory");
+            for (uint32_t i = 0; st == TCVM_OK && i < def.nfresh; i++) {
+                def.fresh_from[i] = m.from[nargmap + i];
+                def.fresh_to[i] = m.to[nargmap + i].resource;
             }
         }
         /* the child's exports seen from here: its imported resources are the arguments' */
@@ -1721,6 +1738,31 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 
 /* ---- imports and exports --------------------------------------------------------------- */
 
+/*
+ * Resource types are generative: each import of an instance type and each instantiation of a
+ * component gives the resources they declare new identities. Extends m with fresh ids for the
+ * resource ids td mentions that m does not already map and that are not in keep (ids of
+ * resources the scope already has: those stay shared).
+ */
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
+                             const scope_t *s, tcvm__rsubst_t *m)
+{
+    uint32_t ids[256], n = 0;
+    tcvm__collect_resources(td, ids, 256, &n);
+    if (n > 256) return FEATURE("more than 256 resource types in one import or instance");
+    for (uint32_t i = 0; i < n; i++) {
+        bool mapped = false;
+        for (uint32_t j = 0; j < m->n && !mapped; j++) mapped = m->from[j] == ids[i];
+        for (uint32_t j = 0; j < s->ntypes && !mapped; j++)
+            mapped = s->types[j].kind == TCVM__TD_RESOURCE && s->types[j].resource == ids[i];
+        if (mapped) continue;
+        tcvm__tdef_t fresh;
+        TRY(new_resource(d, c, &fresh, NULL, 0));
+        if (tcvm__rsubst_add(m, ids[i], &fresh) != TCVM_OK) return FAIL(TCVM_ENOMEM, "out of memory");
+    }
+    return TCVM_OK;
+}
+
 static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     const char *nm;
@@ -1729,6 +1771,15 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     TRY(rd_extname(d, c, &nm, &nn));
     TRY(check_unique(d, c, s->imports, s->nimports, nm, nn, "import"));
     TRY(rd_externdesc(d, c, s, nm, nn, &e));
+    if (e.sort == TCVM__S_INSTANCE) {
+        tcvm__rsubst_t m = {0};
+        tcvm_status_t st = freshen(d, c, &e.td, s, &m);
+        if (st == TCVM_OK && tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e.td) !=
+                                 TCVM_OK)
+            st = FAIL(TCVM_ENOMEM, "out of memory");
+        tcvm__rsubst_free(&m);
+        if (st != TCVM_OK) return st;
+    }
     TRY(grow(d, c, (void **)&s->imports, s->nimports, &s->cimports, sizeof e));
     s->imports[s->nimports++] = e;
     return add_cext(d, c, s, &e);

@@ -182,8 +182,8 @@ static tcvm_status_t subst_val(tcvm_ctypes_t *a, const tcvm__rsubst_t *m, const 
     if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) {
         const tcvm__tdef_t *to = subst_find(m, t->resource);
         if (!to) return TCVM_OK;
-        return tcvm__ctype_make(a, t->kind, NULL, 0, to->resource, to->rname, to->rname_size,
-                                out);
+        return tcvm__ctype_make(a, t->kind, NULL, 0, to->resource, to->rname ? to->rname : t->rname,
+                                to->rname ? to->rname_size : t->rname_size, out);
     }
     tcvm__cmember_t *mm = tcvm__calloc(t->count, sizeof *mm);
     if (!mm) return TCVM_ENOMEM;
@@ -281,5 +281,48 @@ tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
     }
     default:
         return TCVM_OK;
+    }
+}
+
+/* ---- resource ids a type mentions ------------------------------------------------------ */
+
+static void add_id(uint32_t id, uint32_t *ids, uint32_t cap, uint32_t *n)
+{
+    for (uint32_t i = 0; i < *n && i < cap; i++)
+        if (ids[i] == id) return;
+    if (*n < cap) ids[*n] = id;
+    (*n)++;
+}
+
+static void collect_val(const tcvm_ctype_t *t, uint32_t *ids, uint32_t cap, uint32_t *n)
+{
+    if (!t) return;
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) {
+        add_id(t->resource, ids, cap, n);
+        return;
+    }
+    for (uint32_t i = 0; i < t->count; i++) collect_val(t->members[i].type, ids, cap, n);
+}
+
+void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap, uint32_t *n)
+{
+    switch (td->kind) {
+    case TCVM__TD_RESOURCE:
+        add_id(td->resource, ids, cap, n);
+        return;
+    case TCVM__TD_VAL:
+        collect_val(td->val, ids, cap, n);
+        return;
+    case TCVM__TD_FUNC:
+        for (uint32_t i = 0; i < td->func->param_count; i++)
+            collect_val(td->func->params[i].type, ids, cap, n);
+        collect_val(td->func->result, ids, cap, n);
+        return;
+    case TCVM__TD_INST:
+        for (uint32_t i = 0; i < td->inst->count; i++)
+            tcvm__collect_resources(&td->inst->exports[i].td, ids, cap, n);
+        return;
+    default:
+        return;
     }
 }
