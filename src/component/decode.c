@@ -883,7 +883,7 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
             TRY(rd_u32(d, c, &idx));
             TRY(check_idx(d, c, s, TCVM__S_TYPE, idx));
             out->td = s->types[idx];
-            if (out->td.kind == TCVM__TD_RESOURCE && !out->td.rname) {
+            if (out->td.kind == TCVM__TD_RESOURCE) {
                 out->td.rname = name;
                 out->td.rname_size = name_size;
             }
@@ -942,6 +942,73 @@ static tcvm_status_t finish_list(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t 
     return TCVM_OK;
 }
 
+/* The resource of an own/borrow type, or of an own in result<own<R>, E>. */
+static const tcvm_ctype_t *handle_of(const tcvm_ctype_t *t, bool allow_result)
+{
+    if (!t) return NULL;
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) return t;
+    if (allow_result && t->kind == TCVM_CT_RESULT) return handle_of(t->members[0].type, false);
+    return NULL;
+}
+
+static bool known_resource(const tcvm__cext_t *list, uint32_t n, const char *r, size_t rn)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (list[i].sort == TCVM__S_TYPE && list[i].td.kind == TCVM__TD_RESOURCE &&
+            list[i].name_size == rn && memcmp(list[i].name, r, rn) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The typing rules of annotated names: [constructor]R returns own<R> (or result<own<R>, E>),
+ * [method]R.m takes `self: borrow<R>` first, [static]R.m names a resource R known here. R is
+ * matched against the name the resource was imported or exported under.
+ */
+static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *e,
+                                     const tcvm__cext_t *imps, uint32_t ni,
+                                     const tcvm__cext_t *exps, uint32_t ne)
+{
+    const char *n = e->name;
+    size_t len = e->name_size;
+    if (len == 0 || n[0] != '[') return TCVM_OK;
+    if (e->sort != TCVM__S_FUNC) return INVALID("\"%s\" is not a func", n);
+    const tcvm_cfunctype_t *ft = e->td.func;
+    const char *close = memchr(n, ']', len);
+    if (!close) return INVALID("bad annotated name \"%s\"", n);
+    const char *r = close + 1;
+    size_t rn = len - (size_t)(r - n);
+    const char *dot = memchr(r, '.', rn);
+    if (dot) rn = (size_t)(dot - r);
+    const tcvm_ctype_t *h = NULL;
+    if (strncmp(n, "[constructor]", 13) == 0) {
+        if (!ft->result) return INVALID("function \"%s\" should return one value", n);
+        h = handle_of(ft->result, true);
+        if (!h || h->kind != TCVM_CT_OWN)
+            return INVALID("function \"%s\" should return `(own $T)` or `(result (own $T))`", n);
+    } else if (strncmp(n, "[method]", 8) == 0) {
+        if (ft->param_count == 0)
+            return INVALID("function \"%s\" should have at least one argument", n);
+        if (ft->params[0].label_size != 4 || memcmp(ft->params[0].label, "self", 4) != 0)
+            return INVALID("function \"%s\" should have a first argument called `self`", n);
+        h = ft->params[0].type;
+        if (h->kind != TCVM_CT_BORROW)
+            return INVALID("function \"%s\" should take a first argument of `(borrow $T)`", n);
+    } else if (strncmp(n, "[static]", 8) == 0) {
+        if (!known_resource(imps, ni, r, rn) && !known_resource(exps, ne, r, rn))
+            return INVALID("\"%s\": static resource name is not known in this context", n);
+        return TCVM_OK;
+    } else {
+        return TCVM_OK;
+    }
+    if (!h->rname) return INVALID("\"%s\": resource used in function does not have a name in "
+                                  "this context", n);
+    if (h->rname_size != rn || memcmp(h->rname, r, rn) != 0)
+        return INVALID("function \"%s\" does not match expected resource name `%.*s`", n,
+                       (int)rn, r);
+    return TCVM_OK;
+}
+
 static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool component,
                               tcvm__tdef_t *out)
 {
@@ -974,6 +1041,9 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             tcvm__cext_t e;
             if ((st = rd_extname(d, c, &nm, &nn)) != TCVM_OK) break;
             if ((st = rd_externdesc(d, c, &sc, nm, nn, &e)) != TCVM_OK) break;
+            if ((st = check_annotated(d, c, &e, sc.imports, sc.nimports, sc.exports,
+                                      sc.nexports)) != TCVM_OK)
+                break;
             if (k == 0x03) {
                 if ((st = check_unique(d, c, sc.imports, sc.nimports, nm, nn, "import")) != TCVM_OK)
                     break;
@@ -1780,6 +1850,7 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         tcvm__rsubst_free(&m);
         if (st != TCVM_OK) return st;
     }
+    TRY(check_annotated(d, c, &e, s->imports, s->nimports, s->exports, s->nexports));
     TRY(grow(d, c, (void **)&s->imports, s->nimports, &s->cimports, sizeof e));
     s->imports[s->nimports++] = e;
     return add_cext(d, c, s, &e);
@@ -1804,7 +1875,7 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     e.name_size = nn;
     e.sort = sort;
     e.td = item_td(s, sort, idx);
-    if (e.td.kind == TCVM__TD_RESOURCE && !e.td.rname) {
+    if (e.td.kind == TCVM__TD_RESOURCE) { /* the new type index is known by the export name */
         e.td.rname = nm;
         e.td.rname_size = nn;
     }
@@ -1817,9 +1888,11 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             return INVALID("export \"%s\" ascribes a different function type", nm);
         if (sort == TCVM__S_TYPE && asc.td.kind == TCVM__TD_RESOURCE)
             e.td.rname = nm, e.td.rname_size = nn;
+        if (sort == TCVM__S_FUNC) e.td.func = asc.td.func; /* the export's type is the ascribed one */
     } else if (has != 0x00) {
         return MALFORMED("bad export type ascription byte 0x%02x", has);
     }
+    TRY(check_annotated(d, c, &e, s->imports, s->nimports, s->exports, s->nexports));
     TRY(grow(d, c, (void **)&s->exports, s->nexports, &s->cexports, sizeof e));
     s->exports[s->nexports++] = e;
     tcvm__cdef_t def = {0};
