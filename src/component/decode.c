@@ -778,12 +778,16 @@ static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s,
             if (tgt != 0x01) return INVALID("module type aliases must be outer aliases");
             TRY(rd_u32(d, c, &ct));
             TRY(rd_u32(d, c, &idx));
-            if (ct != 1) return INVALID("module type outer alias count must be 1");
-            if (idx >= s->ncore_types) return INVALID("outer core type %" PRIu32 " out of bounds",
-                                                      idx);
-            if (s->core_types[idx].kind != TCVM__TD_CORE_FUNC)
+            if (ct == 0) return INVALID("module type outer alias count must be at least 1");
+            const scope_t *o = s;
+            for (uint32_t q = 1; q < ct && o; q++) o = o->parent;
+            if (!o) return INVALID("outer alias count %" PRIu32 " exceeds the enclosing scopes",
+                                   ct);
+            if (idx >= o->ncore_types)
+                return INVALID("outer core type %" PRIu32 " out of bounds", idx);
+            if (o->core_types[idx].kind != TCVM__TD_CORE_FUNC)
                 return INVALID("outer alias of a module type into a module type");
-            types[ntypes++] = s->core_types[idx].corefunc;
+            types[ntypes++] = o->core_types[idx].corefunc;
             break;
         }
         case 0x03: {
