@@ -235,6 +235,12 @@ static int cmd_run(int argc, char **argv)
 
 int cli_cmd_component(int argc, char **argv)
 {
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            component_usage(stdout);
+            return CLI_OK;
+        }
+    }
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         component_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;

@@ -179,6 +179,23 @@ enum {
 
 typedef struct tcvm__ccomptype tcvm__ccomptype_t;
 
+/* A core module's imports and exports, from the module itself or from a module type. */
+typedef struct tcvm__core_ext {
+    const char *module; /* imports only */
+    size_t module_size;
+    const char *name;
+    size_t name_size;
+    tcvm_externtype_t type;
+} tcvm__core_ext_t;
+
+typedef struct tcvm__coremod {
+    const tcvm_module_t *module; /* NULL: only a type (an imported module) */
+    tcvm__core_ext_t *imports;
+    uint32_t import_count;
+    tcvm__core_ext_t *exports;
+    uint32_t export_count;
+} tcvm__coremod_t;
+
 typedef struct tcvm__tdef {
     uint8_t kind;
     const tcvm_ctype_t *val;
@@ -190,6 +207,7 @@ typedef struct tcvm__tdef {
     size_t rname_size;
     bool local; /* resource defined by this component (resource.new/rep allowed) */
     const tcvm_functype_t *corefunc;
+    const tcvm__coremod_t *coremod; /* core module types and core modules */
 } tcvm__tdef_t;
 
 /* A named item of an instance type, component type, import or export list. */

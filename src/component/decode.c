@@ -80,9 +80,13 @@ struct scope {
     uint32_t ncore_tables, ncore_memories, ncore_globals;
     tcvm_memtype_t *mems;
     uint32_t cmems;
+    tcvm_tabletype_t *tables;
+    uint32_t ctables;
+    tcvm_globaltype_t *globals;
+    uint32_t cglobals;
     core_inst_t *core_insts;
     uint32_t ncore_insts, ccore_insts;
-    const tcvm_module_t **mods; /* NULL entries: imported module types */
+    const tcvm__coremod_t **mods; /* module (NULL for imported ones) and its type */
     uint32_t nmods, cmods;
     /* names already imported / exported (uniqueness) */
     tcvm__cext_t *imports;
@@ -127,6 +131,9 @@ static tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_s
     if (d->section >= 0 && d->section < (int)TCVM__ARRAY_COUNT(section_names))
         return tcvm__errorf(d->err, st, "section %d (%s) at offset %" PRIu64 ": %s", d->section,
                             section_names[d->section], off, msg);
+    if (d->section >= 0)
+        return tcvm__errorf(d->err, st, "section %d at offset %" PRIu64 ": %s", d->section, off,
+                            msg);
     return tcvm__errorf(d->err, st, "at offset %" PRIu64 ": %s", off, msg);
 }
 
@@ -170,6 +177,8 @@ static void scope_free(scope_t *s)
     tcvm__free((void *)s->comp_defs);
     tcvm__free(s->core_funcs);
     tcvm__free(s->mems);
+    tcvm__free(s->tables);
+    tcvm__free(s->globals);
     for (uint32_t i = 0; i < s->ncore_insts; i++) tcvm__free(s->core_insts[i].exps);
     tcvm__free(s->core_insts);
     tcvm__free((void *)s->mods);
@@ -348,16 +357,23 @@ static tcvm_status_t add_item(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t so
         s->comp_defs[n] = comp_def;
         break;
     }
-    case TCVM__S_CORE_MODULE:
-        PUSH(s->mods, s->nmods, s->cmods, mod);
+    case TCVM__S_CORE_MODULE: {
+        const tcvm__coremod_t *cm = td ? td->coremod : NULL;
+        if (!cm) return INVALID("core module without a type");
+        (void)mod;
+        PUSH(s->mods, s->nmods, s->cmods, cm);
         break;
+    }
     case TCVM__S_CORE_FUNC:
         PUSH(s->core_funcs, s->ncore_funcs, s->ccore_funcs, core->of.func);
         break;
-    case TCVM__S_CORE_TABLE:
-        if (s->ncore_tables >= TCVM__C_MAX_ITEMS) return FAIL(TCVM_ELIMIT, "too many tables");
+    case TCVM__S_CORE_TABLE: {
+        uint32_t n = s->ncore_tables;
+        TRY(grow(d, c, (void **)&s->tables, n, &s->ctables, sizeof *s->tables));
+        s->tables[n] = core->of.table;
         s->ncore_tables++;
         break;
+    }
     case TCVM__S_CORE_MEMORY: {
         uint32_t n = s->ncore_memories;
         TRY(grow(d, c, (void **)&s->mems, n, &s->cmems, sizeof *s->mems));
@@ -365,10 +381,13 @@ static tcvm_status_t add_item(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t so
         s->ncore_memories++;
         break;
     }
-    case TCVM__S_CORE_GLOBAL:
-        if (s->ncore_globals >= TCVM__C_MAX_ITEMS) return FAIL(TCVM_ELIMIT, "too many globals");
+    case TCVM__S_CORE_GLOBAL: {
+        uint32_t n = s->ncore_globals;
+        TRY(grow(d, c, (void **)&s->globals, n, &s->cglobals, sizeof *s->globals));
+        s->globals[n] = core->of.global;
         s->ncore_globals++;
         break;
+    }
     case TCVM__S_VALUE:
         return FEATURE("component values are not supported");
     default:
@@ -387,7 +406,7 @@ static tcvm__tdef_t item_td(const scope_t *s, uint8_t sort, uint32_t idx)
     case TCVM__S_FUNC: td.kind = TCVM__TD_FUNC, td.func = s->funcs[idx]; break;
     case TCVM__S_INSTANCE: td.kind = TCVM__TD_INST, td.inst = s->insts[idx]; break;
     case TCVM__S_COMPONENT: td.kind = TCVM__TD_COMP, td.comp = s->comps[idx]; break;
-    case TCVM__S_CORE_MODULE: td.kind = TCVM__TD_CORE_MODULE; break;
+    case TCVM__S_CORE_MODULE: td.kind = TCVM__TD_CORE_MODULE, td.coremod = s->mods[idx]; break;
     default: break;
     }
     return td;
@@ -647,40 +666,54 @@ static tcvm_status_t rd_core_functype(dec_t *d, tcvm_cursor_t *c, tcvm__tdef_t *
     return TCVM_OK;
 }
 
-static tcvm_status_t rd_limits(dec_t *d, tcvm_cursor_t *c, bool memory)
+static tcvm_status_t rd_limits(dec_t *d, tcvm_cursor_t *c, bool memory, tcvm_limits_t *out)
 {
     uint8_t f;
-    uint32_t v;
     TRY(rd_u8(d, c, &f));
     if (memory && (f & 0x04)) return FEATURE("memory64 is not supported");
     if (memory && (f & 0x02)) return FEATURE("shared memories (threads) are not supported");
     if (f > 0x01) return MALFORMED("bad limits flags 0x%02x", f);
-    TRY(rd_u32(d, c, &v));
-    if (f & 1) TRY(rd_u32(d, c, &v));
+    TRY(rd_u32(d, c, &out->min));
+    out->has_max = f & 1;
+    out->max = UINT32_MAX;
+    if (f & 1) TRY(rd_u32(d, c, &out->max));
+    if (memory && (out->min > 65536 || (out->has_max && out->max > 65536)))
+        return INVALID("memory size must be at most 65536 pages (4 GiB)");
+    if (out->has_max && out->max < out->min) return INVALID("size minimum must not exceed maximum");
     return TCVM_OK;
 }
 
-static tcvm_status_t rd_core_importdesc(dec_t *d, tcvm_cursor_t *c, uint32_t ntypes)
+static tcvm_status_t rd_core_importdesc(dec_t *d, tcvm_cursor_t *c, const tcvm_functype_t **types,
+                                        uint32_t ntypes, tcvm_externtype_t *out)
 {
     uint8_t k, b;
     uint32_t idx;
+    memset(out, 0, sizeof *out);
     TRY(rd_u8(d, c, &k));
     switch (k) {
     case 0x00:
         TRY(rd_u32(d, c, &idx));
         if (idx >= ntypes) return INVALID("core type index %" PRIu32 " out of bounds", idx);
+        out->kind = TCVM_EXTERN_FUNC;
+        out->of.func = *types[idx];
         return TCVM_OK;
     case 0x01:
         TRY(rd_u8(d, c, &b));
         if (b != 0x70 && b != 0x6f) return FEATURE("table element type 0x%02x", b);
-        return rd_limits(d, c, false);
+        out->kind = TCVM_EXTERN_TABLE;
+        out->of.table.elem = (tcvm_valtype_t)b;
+        return rd_limits(d, c, false, &out->of.table.limits);
     case 0x02:
-        return rd_limits(d, c, true);
+        out->kind = TCVM_EXTERN_MEMORY;
+        return rd_limits(d, c, true, &out->of.memory.limits);
     case 0x03: {
         tcvm_valtype_t vt;
         TRY(rd_core_valtype(d, c, &vt));
         TRY(rd_u8(d, c, &b));
         if (b > 1) return MALFORMED("bad global mutability 0x%02x", b);
+        out->kind = TCVM_EXTERN_GLOBAL;
+        out->of.global.type = vt;
+        out->of.global.is_mutable = b;
         return TCVM_OK;
     }
     case 0x04: return FEATURE("core tags (exception handling) are not supported");
@@ -688,21 +721,35 @@ static tcvm_status_t rd_core_importdesc(dec_t *d, tcvm_cursor_t *c, uint32_t nty
     }
 }
 
-static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s)
+static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s,
+                                   const tcvm__coremod_t **out)
 {
     uint32_t n, ntypes = 0;
     TRY(rd_count(d, c, &n));
+    tcvm__coremod_t *cm = palloc(d->root, sizeof *cm);
+    const tcvm_functype_t **types = palloc(d->root, (n ? n : 1) * sizeof *types);
+    tcvm__core_ext_t *imps = palloc(d->root, (n ? n : 1) * sizeof *imps);
+    tcvm__core_ext_t *exps = palloc(d->root, (n ? n : 1) * sizeof *exps);
+    if (!cm || !types || !imps || !exps) return FAIL(TCVM_ENOMEM, "out of memory");
+    cm->imports = imps;
+    cm->exports = exps;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t k;
-        const char *nm;
-        size_t nn;
         TRY(rd_u8(d, c, &k));
         switch (k) {
-        case 0x00:
-            TRY(rd_name(d, c, &nm, &nn));
-            TRY(rd_name(d, c, &nm, &nn));
-            TRY(rd_core_importdesc(d, c, ntypes));
+        case 0x00: {
+            tcvm__core_ext_t *e = &imps[cm->import_count];
+            TRY(rd_name(d, c, &e->module, &e->module_size));
+            TRY(rd_name(d, c, &e->name, &e->name_size));
+            TRY(rd_core_importdesc(d, c, types, ntypes, &e->type));
+            for (uint32_t j = 0; j < cm->import_count; j++)
+                if (imps[j].module_size == e->module_size && imps[j].name_size == e->name_size &&
+                    memcmp(imps[j].module, e->module, e->module_size) == 0 &&
+                    memcmp(imps[j].name, e->name, e->name_size) == 0)
+                    return INVALID("duplicate import name \"%s\" \"%s\"", e->module, e->name);
+            cm->import_count++;
             break;
+        }
         case 0x01: {
             uint8_t f;
             tcvm__tdef_t td;
@@ -710,7 +757,7 @@ static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             if (f == 0x50) return INVALID("module types cannot nest");
             if (f != 0x60) return FEATURE("core type 0x%02x (GC) is not supported", f);
             TRY(rd_core_functype(d, c, &td));
-            ntypes++;
+            types[ntypes++] = td.corefunc;
             break;
         }
         case 0x02: {
@@ -727,17 +774,25 @@ static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                                                       idx);
             if (s->core_types[idx].kind != TCVM__TD_CORE_FUNC)
                 return INVALID("outer alias of a module type into a module type");
-            ntypes++;
+            types[ntypes++] = s->core_types[idx].corefunc;
             break;
         }
-        case 0x03:
-            TRY(rd_name(d, c, &nm, &nn));
-            TRY(rd_core_importdesc(d, c, ntypes));
+        case 0x03: {
+            tcvm__core_ext_t *e = &exps[cm->export_count];
+            TRY(rd_name(d, c, &e->name, &e->name_size));
+            TRY(rd_core_importdesc(d, c, types, ntypes, &e->type));
+            for (uint32_t j = 0; j < cm->export_count; j++)
+                if (exps[j].name_size == e->name_size &&
+                    memcmp(exps[j].name, e->name, e->name_size) == 0)
+                    return INVALID("export name \"%s\" already defined", e->name);
+            cm->export_count++;
             break;
+        }
         default:
             return MALFORMED("bad module type declaration 0x%02x", k);
         }
     }
+    *out = cm;
     return TCVM_OK;
 }
 
@@ -749,7 +804,7 @@ static tcvm_status_t rd_core_type(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     if (f == 0x60) {
         TRY(rd_core_functype(d, c, &td));
     } else if (f == 0x50) {
-        TRY(rd_moduletype(d, c, s));
+        TRY(rd_moduletype(d, c, s, &td.coremod));
         td.kind = TCVM__TD_CORE_MODULE;
     } else if (f == 0x4e || f == 0x4f || f == 0x50 || f == 0x5f || f == 0x5e || f == 0x00) {
         return FEATURE("GC core types (rec, sub, struct, array) are not supported");
@@ -796,7 +851,7 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
         if (s->core_types[idx].kind != TCVM__TD_CORE_MODULE)
             return INVALID("core type %" PRIu32 " is not a module type", idx);
         out->sort = TCVM__S_CORE_MODULE;
-        out->td.kind = TCVM__TD_CORE_MODULE;
+        out->td = s->core_types[idx];
         return TCVM_OK;
     case 0x01:
     case 0x04:
@@ -1090,28 +1145,60 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         TRY(add_item(d, c, s, sort, &td, NULL, def.target, NULL));
         return add_def(d, c, s, &def);
     }
-    if (!o->mods[idx]) return FEATURE("outer alias of an imported core module");
-    def.target_module = o->mods[idx];
-    TRY(add_item(d, c, s, sort, NULL, NULL, NULL, def.target_module));
+    if (!o->mods[idx]->module) return FEATURE("outer alias of an imported core module");
+    def.target_module = o->mods[idx]->module;
+    tcvm__tdef_t mtd = item_td(o, sort, idx);
+    TRY(add_item(d, c, s, sort, &mtd, NULL, NULL, def.target_module));
     return add_def(d, c, s, &def);
 }
 
 /* ---- core modules and instances -------------------------------------------------------- */
 
-static tcvm_status_t module_exports(dec_t *d, tcvm_cursor_t *c, const tcvm_module_t *m,
+static tcvm_status_t module_exports(dec_t *d, tcvm_cursor_t *c, const tcvm__coremod_t *m,
                                     core_inst_t *out)
 {
-    size_t n = tcvm_module_export_count(m);
+    uint32_t n = m->export_count;
     out->exps = tcvm__calloc(n ? n : 1, sizeof *out->exps);
     if (!out->exps) return FAIL(TCVM_ENOMEM, "out of memory");
-    out->count = (uint32_t)n;
-    for (size_t i = 0; i < n; i++) {
-        tcvm_export_desc_t e;
-        if (tcvm_module_export(m, i, &e) != TCVM_OK) return FAIL(TCVM_EINTERNAL, "module export");
-        out->exps[i].name = e.name;
-        out->exps[i].name_size = e.name_size;
-        out->exps[i].type = e.type;
+    out->count = n;
+    for (uint32_t i = 0; i < n; i++) {
+        out->exps[i].name = m->exports[i].name;
+        out->exps[i].name_size = m->exports[i].name_size;
+        out->exps[i].type = m->exports[i].type;
     }
+    return TCVM_OK;
+}
+
+/* The type of a compiled module, for validation. */
+static tcvm_status_t module_type(dec_t *d, tcvm_cursor_t *c, const tcvm_module_t *m,
+                                 const tcvm__coremod_t **out)
+{
+    tcvm__coremod_t *cm = palloc(d->root, sizeof *cm);
+    size_t ni = tcvm_module_import_count(m), ne = tcvm_module_export_count(m);
+    if (!cm) return FAIL(TCVM_ENOMEM, "out of memory");
+    cm->module = m;
+    cm->imports = palloc(d->root, (ni ? ni : 1) * sizeof *cm->imports);
+    cm->exports = palloc(d->root, (ne ? ne : 1) * sizeof *cm->exports);
+    if (!cm->imports || !cm->exports) return FAIL(TCVM_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ni; i++) {
+        tcvm_import_desc_t im;
+        if (tcvm_module_import(m, i, &im) != TCVM_OK) return FAIL(TCVM_EINTERNAL, "import");
+        cm->imports[i].module = im.module;
+        cm->imports[i].module_size = im.module_size;
+        cm->imports[i].name = im.name;
+        cm->imports[i].name_size = im.name_size;
+        cm->imports[i].type = im.type;
+    }
+    for (size_t i = 0; i < ne; i++) {
+        tcvm_export_desc_t e;
+        if (tcvm_module_export(m, i, &e) != TCVM_OK) return FAIL(TCVM_EINTERNAL, "export");
+        cm->exports[i].name = e.name;
+        cm->exports[i].name_size = e.name_size;
+        cm->exports[i].type = e.type;
+    }
+    cm->import_count = (uint32_t)ni;
+    cm->export_count = (uint32_t)ne;
+    *out = cm;
     return TCVM_OK;
 }
 
@@ -1137,7 +1224,6 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         uint32_t midx;
         TRY(rd_u32(d, c, &midx));
         TRY(check_idx(d, c, s, TCVM__S_CORE_MODULE, midx));
-        if (!s->mods[midx]) return FEATURE("instantiating an imported core module");
         TRY(rd_count(d, c, &n));
         def.op = TCVM__D_CORE_INST;
         def.a = midx;
@@ -1160,10 +1246,9 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                     return INVALID("duplicate instantiation argument \"%s\"", a->name);
         }
         /* every import of the module must be satisfied with the right kind and type */
-        const tcvm_module_t *m = s->mods[midx];
-        for (size_t i = 0; i < tcvm_module_import_count(m); i++) {
-            tcvm_import_desc_t im;
-            tcvm_module_import(m, i, &im);
+        const tcvm__coremod_t *m = s->mods[midx];
+        for (uint32_t i = 0; i < m->import_count; i++) {
+            tcvm__core_ext_t im = m->imports[i];
             const tcvm__carg_t *a = NULL;
             for (uint32_t j = 0; j < n && !a; j++)
                 if (def.args[j].name_size == im.module_size &&
@@ -1183,9 +1268,25 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                 return INVALID("core module %" PRIu32 " import \"%.*s\" \"%.*s\": the argument "
                                "instance has no such export", midx, (int)im.module_size,
                                im.module, (int)im.name_size, im.name);
-            if (e->type.kind != im.type.kind ||
-                (e->type.kind == TCVM_EXTERN_FUNC &&
-                 !functype_eq(&e->type.of.func, &im.type.of.func)))
+            bool ok = e->type.kind == im.type.kind;
+            if (ok && e->type.kind == TCVM_EXTERN_FUNC)
+                ok = functype_eq(&e->type.of.func, &im.type.of.func);
+            if (ok && e->type.kind == TCVM_EXTERN_GLOBAL)
+                ok = e->type.of.global.type == im.type.of.global.type &&
+                     e->type.of.global.is_mutable == im.type.of.global.is_mutable;
+            if (ok && (e->type.kind == TCVM_EXTERN_MEMORY || e->type.kind == TCVM_EXTERN_TABLE)) {
+                const tcvm_limits_t *have = e->type.kind == TCVM_EXTERN_MEMORY
+                                                ? &e->type.of.memory.limits
+                                                : &e->type.of.table.limits;
+                const tcvm_limits_t *want = e->type.kind == TCVM_EXTERN_MEMORY
+                                                ? &im.type.of.memory.limits
+                                                : &im.type.of.table.limits;
+                ok = have->min >= want->min &&
+                     (!want->has_max || (have->has_max && have->max <= want->max));
+                if (e->type.kind == TCVM_EXTERN_TABLE)
+                    ok = ok && e->type.of.table.elem == im.type.of.table.elem;
+            }
+            if (!ok)
                 return INVALID("core module %" PRIu32 " import \"%.*s\" \"%.*s\": type mismatch",
                                midx, (int)im.module_size, im.module, (int)im.name_size, im.name);
         }
@@ -1221,6 +1322,8 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             ci.exps[i].type.kind = (tcvm_externkind_t)a->sort;
             if (a->sort == TCVM__S_CORE_FUNC) ci.exps[i].type.of.func = s->core_funcs[a->index];
             if (a->sort == TCVM__S_CORE_MEMORY) ci.exps[i].type.of.memory = s->mems[a->index];
+            if (a->sort == TCVM__S_CORE_TABLE) ci.exps[i].type.of.table = s->tables[a->index];
+            if (a->sort == TCVM__S_CORE_GLOBAL) ci.exps[i].type.of.global = s->globals[a->index];
         }
         ci.count = n;
         if (st != TCVM_OK) {
@@ -1408,8 +1511,6 @@ static tcvm_status_t rd_opts(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__copts
             return INVALID("realloc must have type (func (param i32 i32 i32 i32) (result i32))");
         if (o->memory < 0) return INVALID("realloc requires the memory option");
     }
-    if (o->memory >= 0 && s->mems[o->memory].limits.max > 65536)
-        return INVALID("memory option must be a 32-bit memory");
     return TCVM_OK;
 }
 
@@ -1640,7 +1741,7 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     td.local = false;
     if (sort == TCVM__S_TYPE) td.local = item_td(s, sort, idx).local;
     const tcvm_component_t *cd = sort == TCVM__S_COMPONENT ? s->comp_defs[idx] : NULL;
-    const tcvm_module_t *md = sort == TCVM__S_CORE_MODULE ? s->mods[idx] : NULL;
+    const tcvm_module_t *md = sort == TCVM__S_CORE_MODULE ? s->mods[idx]->module : NULL;
     TRY(add_item(d, c, s, sort, &td, NULL, cd, md));
     return add_def(d, c, s, &def);
 }
@@ -1671,7 +1772,10 @@ static tcvm_status_t rd_core_module(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     def.op = TCVM__D_CORE_MODULE;
     def.sort = TCVM__S_CORE_MODULE;
     def.a = k->module_count - 1;
-    TRY(add_item(d, c, s, TCVM__S_CORE_MODULE, NULL, NULL, NULL, m));
+    tcvm__tdef_t td = {0};
+    td.kind = TCVM__TD_CORE_MODULE;
+    TRY(module_type(d, c, m, &td.coremod));
+    TRY(add_item(d, c, s, TCVM__S_CORE_MODULE, &td, NULL, NULL, m));
     return add_def(d, c, s, &def);
 }
 
@@ -1867,110 +1971,4 @@ tcvm_status_t tcvm_component_validate(const uint8_t *bytes, size_t size, tcvm_er
     if (st == TCVM_OK) tcvm_component_free(k);
     tcvm_engine_free(e);
     return st;
-}
-
-/* ---- describing ------------------------------------------------------------------------ */
-
-void tcvm__cext_desc(const tcvm__cext_t *e, tcvm_cextern_desc_t *out)
-{
-    memset(out, 0, sizeof *out);
-    out->name = e->name;
-    out->name_size = e->name_size;
-    switch (e->sort) {
-    case TCVM__S_FUNC: out->kind = TCVM_CEXTERN_FUNC; out->func = e->td.func; break;
-    case TCVM__S_INSTANCE: out->kind = TCVM_CEXTERN_INSTANCE; out->instance = e->td.inst; break;
-    case TCVM__S_COMPONENT: out->kind = TCVM_CEXTERN_COMPONENT; break;
-    case TCVM__S_CORE_MODULE: out->kind = TCVM_CEXTERN_MODULE; break;
-    default:
-        out->kind = TCVM_CEXTERN_TYPE;
-        if (e->td.kind == TCVM__TD_RESOURCE) out->resource = e->td.resource;
-        else out->type = e->td.val;
-        break;
-    }
-}
-
-size_t tcvm_component_import_count(const tcvm_component_t *k)
-{
-    return k->import_count;
-}
-tcvm_status_t tcvm_component_import(const tcvm_component_t *k, size_t index,
-                                    tcvm_cextern_desc_t *out)
-{
-    if (index >= k->import_count) return TCVM_ENOENT;
-    tcvm__cext_desc(&k->imports[index], out);
-    return TCVM_OK;
-}
-size_t tcvm_component_export_count(const tcvm_component_t *k)
-{
-    return k->export_count;
-}
-tcvm_status_t tcvm_component_export(const tcvm_component_t *k, size_t index,
-                                    tcvm_cextern_desc_t *out)
-{
-    if (index >= k->export_count) return TCVM_ENOENT;
-    tcvm__cext_desc(&k->exports[index], out);
-    return TCVM_OK;
-}
-size_t tcvm_cinsttype_export_count(const tcvm_cinsttype_t *it)
-{
-    return it->count;
-}
-tcvm_status_t tcvm_cinsttype_export(const tcvm_cinsttype_t *it, size_t index,
-                                    tcvm_cextern_desc_t *out)
-{
-    if (index >= it->count) return TCVM_ENOENT;
-    tcvm__cext_desc(&it->exports[index], out);
-    return TCVM_OK;
-}
-
-static tcvm_status_t wit_items(tcvm_buf_t *b, const char *verb, const tcvm__cext_t *list,
-                               uint32_t n, int indent)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        const tcvm__cext_t *e = &list[i];
-        TRY(tcvm__buf_printf(b, "%*s%s%s%.*s: ", indent, "", verb, *verb ? " " : "",
-                             (int)e->name_size, e->name));
-        switch (e->sort) {
-        case TCVM__S_FUNC:
-            TRY(tcvm__cfunctype_wit(b, e->td.func));
-            TRY(tcvm__buf_append(b, ";\n", 2));
-            break;
-        case TCVM__S_INSTANCE:
-            TRY(tcvm__buf_append(b, "interface {\n", 12));
-            TRY(wit_items(b, "", e->td.inst->exports, e->td.inst->count, indent + 2));
-            TRY(tcvm__buf_printf(b, "%*s}\n", indent, ""));
-            break;
-        case TCVM__S_TYPE:
-            if (e->td.kind == TCVM__TD_RESOURCE) {
-                TRY(tcvm__buf_append(b, "resource;\n", 10));
-            } else if (e->td.kind == TCVM__TD_VAL) {
-                TRY(tcvm__buf_append(b, "type ", 5));
-                TRY(tcvm__ctype_wit(b, e->td.val));
-                TRY(tcvm__buf_append(b, ";\n", 2));
-            } else {
-                TRY(tcvm__buf_append(b, "type;\n", 6));
-            }
-            break;
-        case TCVM__S_COMPONENT:
-            TRY(tcvm__buf_append(b, "component;\n", 11));
-            break;
-        default:
-            TRY(tcvm__buf_append(b, "core module;\n", 13));
-            break;
-        }
-    }
-    return TCVM_OK;
-}
-
-char *tcvm_component_to_wit(const tcvm_component_t *k)
-{
-    tcvm_buf_t b = {0};
-    if (tcvm__buf_append(&b, "world root {\n", 13) != TCVM_OK ||
-        wit_items(&b, "import", k->imports, k->import_count, 2) != TCVM_OK ||
-        wit_items(&b, "export", k->exports, k->export_count, 2) != TCVM_OK ||
-        tcvm__buf_append(&b, "}\n", 2) != TCVM_OK) {
-        tcvm__buf_free(&b);
-        return NULL;
-    }
-    return tcvm__buf_cstr(&b);
 }
