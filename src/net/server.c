@@ -139,8 +139,15 @@ static void handle(struct evhttp_request *req, void *arg)
         evhttp_find_header(evhttp_request_get_input_headers(req), TCVM_NET_DIGEST_HEADER);
     tcvm__net_dispatch(s->host, p, method == EVHTTP_REQ_PUT, uri, digest, body, size, &r);
     evbuffer_drain(in, size);
-    logf_(s, "%s %s %.200s -> %d", who, method == EVHTTP_REQ_PUT ? "PUT" : "GET",
-          uri ? uri : "?", r.code);
+    if (s->log != NULL) {
+        /* the target is the client's text: keep control characters out of the operator's log */
+        char shown[201];
+        size_t n = 0;
+        for (const char *u = uri ? uri : "?"; *u && n < sizeof shown - 1; u++)
+            shown[n++] = (*u >= 0x20 && *u < 0x7f) ? *u : '?';
+        shown[n] = '\0';
+        logf_(s, "%s %s %s -> %d", who, method == EVHTTP_REQ_PUT ? "PUT" : "GET", shown, r.code);
+    }
     send_reply(req, &r);
     tcvm__buf_free(&r.body);
 }
