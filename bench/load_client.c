@@ -8,6 +8,7 @@
  * session or request failed.
  * Usage: load_client URL BUNDLE KEYDIR THREADS SESSIONS REQUESTS
  */
+#define _GNU_SOURCE /* memmem */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
