@@ -47,6 +47,8 @@ typedef struct spec_options {
     int tier;              /* tcvm_tier_t: the engine tier the scripts run on */
     unsigned show;         /* failures described per file */
     bool verbose;          /* every failure, every skip reason, spectest prints */
+    const char *wast_parse; /* tools/wast-parse.mjs for component scripts; NULL: found */
+    const char *node;       /* node, to run it; NULL: "node" from PATH */
 } spec_options_t;
 
 /*
@@ -57,5 +59,16 @@ typedef struct spec_options {
  * all counts as one failure.
  */
 void spec_run_file(const char *path, const spec_options_t *opt, spec_counts_t *out_counts);
+
+/* True when path is a .wast script of the Component Model (it holds "(component"). */
+bool spec_is_component_script(const char *path);
+
+/*
+ * Runs one component script (spec_component.c): tools/wast-parse.mjs converts it into commands
+ * and component binaries, judged against the component runtime; same output and counts as
+ * spec_run_file.
+ */
+void spec_component_run_file(const char *path, const spec_options_t *opt,
+                             spec_counts_t *out_counts);
 
 #endif

@@ -1295,6 +1295,10 @@ static void whole_file_skip(spec_file_t *f)
 
 void spec_run_file(const char *path, const spec_options_t *opt, spec_counts_t *out_counts)
 {
+    if (spec_is_component_script(path)) {
+        spec_component_run_file(path, opt, out_counts);
+        return;
+    }
     spec_file_t f;
     memset(&f, 0, sizeof f);
     f.opt = opt;
