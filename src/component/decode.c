@@ -583,6 +583,15 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
 
 static bool contains_borrow(const tcvm_ctype_t *t);
 
+static bool type_has_handles(const tcvm_ctype_t *t)
+{
+    if (!t) return false;
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) return true;
+    for (uint32_t i = 0; i < t->count; i++)
+        if (type_has_handles(t->members[i].type)) return true;
+    return false;
+}
+
 static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__tdef_t *out)
 {
     tcvm__cmember_t *m;
@@ -910,6 +919,20 @@ static tcvm_status_t add_cext(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tcvm
     return add_def(d, c, s, &def);
 }
 
+/* The effective size of a list of items; INVALID past the limit. */
+static tcvm_status_t list_size(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list, uint32_t n,
+                               uint64_t *out)
+{
+    uint64_t sz = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        sz += tcvm__tdef_size(&list[i].td);
+        if (sz > TCVM__C_MAX_TYPE_SIZE)
+            return INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
+    }
+    *out = sz;
+    return TCVM_OK;
+}
+
 static tcvm_status_t finish_list(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *src, uint32_t n,
                                  tcvm__cext_t **out)
 {
@@ -977,7 +1000,13 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             if (!ct) st = FAIL(TCVM_ENOMEM, "out of memory");
             if (st == TCVM_OK) st = finish_list(d, c, sc.imports, sc.nimports, &ct->imports);
             if (st == TCVM_OK) st = finish_list(d, c, sc.exports, sc.nexports, &ct->exports);
+            uint64_t a = 0, b = 0;
+            if (st == TCVM_OK) st = list_size(d, c, sc.imports, sc.nimports, &a);
+            if (st == TCVM_OK) st = list_size(d, c, sc.exports, sc.nexports, &b);
+            if (st == TCVM_OK && a + b > TCVM__C_MAX_TYPE_SIZE)
+                st = INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
             if (st == TCVM_OK) {
+                ct->size = a + b;
                 ct->import_count = sc.nimports;
                 ct->export_count = sc.nexports;
                 out->kind = TCVM__TD_COMP;
@@ -987,6 +1016,7 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             struct tcvm_cinsttype *it = palloc(d->root, sizeof *it);
             if (!it) st = FAIL(TCVM_ENOMEM, "out of memory");
             if (st == TCVM_OK) st = finish_list(d, c, sc.exports, sc.nexports, &it->exports);
+            if (st == TCVM_OK) st = list_size(d, c, sc.exports, sc.nexports, &it->size);
             if (st == TCVM_OK) {
                 it->count = sc.nexports;
                 out->kind = TCVM__TD_INST;
@@ -1023,6 +1053,7 @@ static tcvm_status_t rd_type(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_dec
             return INVALID("resource types can only be defined in a component, not a type");
         }
         TRY(rd_u8(d, c, &rep));
+        if (rep == 0x7e) return FEATURE("64-bit resource representations are not supported");
         if (rep != 0x7f) return INVALID("resource representation must be i32");
         TRY(rd_u8(d, c, &has));
         if (has == 0x01) {
@@ -1084,6 +1115,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         TRY(rd_name(d, c, &nm, &nn));
         def.a = idx, def.name = nm, def.name_size = nn;
         if (tgt == 0x00) {
+            if (in_decl && sort != TCVM__S_TYPE && sort != TCVM__S_INSTANCE)
+                return INVALID("aliases in a component or instance type may only refer to types "
+                               "or instances");
             TRY(check_idx(d, c, s, TCVM__S_INSTANCE, idx));
             const tcvm_cinsttype_t *it = s->insts[idx];
             const tcvm__cext_t *e = find_ext(it->exports, it->count, nm, nn);
@@ -1119,6 +1153,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
     if (sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE && sort != TCVM__S_CORE_MODULE &&
         sort != TCVM__S_COMPONENT)
         return INVALID("outer aliases may only refer to types, modules and components");
+    if (in_decl && sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE)
+        return INVALID("aliases in a component or instance type may only refer to types or "
+                       "instances");
     scope_t *o = s;
     bool crosses_component = false; /* leaves a component (not only a type declarator) */
     for (uint32_t i = 0; i < ct && o; i++) {
@@ -1133,6 +1170,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         tcvm__tdef_t td = sort == TCVM__S_TYPE ? o->types[idx] : o->core_types[idx];
         if (crosses_component && td.kind == TCVM__TD_RESOURCE)
             return INVALID("outer alias of a resource type across a component boundary");
+        if (crosses_component && td.kind == TCVM__TD_VAL && type_has_handles(td.val))
+            return INVALID("outer alias of a type that transitively refers to resources across "
+                           "a component boundary");
         td.local = td.local && !crosses_component;
         if (td.kind == TCVM__TD_RESOURCE) def.res = td.resource;
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
@@ -1348,6 +1388,9 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 
 /* ---- component instances --------------------------------------------------------------- */
 
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
+                             const scope_t *s, tcvm__rsubst_t *m);
+
 static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     uint8_t k;
@@ -1406,6 +1449,20 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                     st = FAIL(st, "out of memory");
             }
         }
+        /* the child's own resources get fresh identities for this instance */
+        uint32_t nargmap = m.n;
+        for (uint32_t i = 0; st == TCVM_OK && i < ct->export_count; i++)
+            st = freshen(d, c, &ct->exports[i].td, s, &m);
+        if (st == TCVM_OK && m.n > nargmap) {
+            def.nfresh = m.n - nargmap;
+            def.fresh_from = palloc(d->root, def.nfresh * sizeof *def.fresh_from);
+            def.fresh_to = palloc(d->root, def.nfresh * sizeof *def.fresh_to);
+            if (!def.fresh_from || !def.fresh_to) st = FAIL(TCVM_ENOMEM, "out of memory");
+            for (uint32_t i = 0; st == TCVM_OK && i < def.nfresh; i++) {
+                def.fresh_from[i] = m.from[nargmap + i];
+                def.fresh_to[i] = m.to[nargmap + i].resource;
+            }
+        }
         /* the child's exports seen from here: its imported resources are the arguments' */
         it->exports = st == TCVM_OK ? palloc(d->root, (ct->export_count ? ct->export_count : 1) *
                                                           sizeof *it->exports)
@@ -1419,6 +1476,7 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         it->count = ct->export_count;
         tcvm__rsubst_free(&m);
         if (st != TCVM_OK) return st;
+        TRY(list_size(d, c, it->exports, it->count, &it->size));
     } else {
         it->exports = palloc(d->root, (n ? n : 1) * sizeof *it->exports);
         if (!it->exports) return FAIL(TCVM_ENOMEM, "out of memory");
@@ -1432,6 +1490,7 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             it->exports[i].sort = def.args[i].sort;
             it->exports[i].td = item_td(s, def.args[i].sort, def.args[i].index);
         }
+        TRY(list_size(d, c, it->exports, it->count, &it->size));
     }
     tcvm__tdef_t td = {0};
     td.kind = TCVM__TD_INST;
@@ -1679,6 +1738,31 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 
 /* ---- imports and exports --------------------------------------------------------------- */
 
+/*
+ * Resource types are generative: each import of an instance type and each instantiation of a
+ * component gives the resources they declare new identities. Extends m with fresh ids for the
+ * resource ids td mentions that m does not already map and that are not in keep (ids of
+ * resources the scope already has: those stay shared).
+ */
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
+                             const scope_t *s, tcvm__rsubst_t *m)
+{
+    uint32_t ids[256], n = 0;
+    tcvm__collect_resources(td, ids, 256, &n);
+    if (n > 256) return FEATURE("more than 256 resource types in one import or instance");
+    for (uint32_t i = 0; i < n; i++) {
+        bool mapped = false;
+        for (uint32_t j = 0; j < m->n && !mapped; j++) mapped = m->from[j] == ids[i];
+        for (uint32_t j = 0; j < s->ntypes && !mapped; j++)
+            mapped = s->types[j].kind == TCVM__TD_RESOURCE && s->types[j].resource == ids[i];
+        if (mapped) continue;
+        tcvm__tdef_t fresh;
+        TRY(new_resource(d, c, &fresh, NULL, 0));
+        if (tcvm__rsubst_add(m, ids[i], &fresh) != TCVM_OK) return FAIL(TCVM_ENOMEM, "out of memory");
+    }
+    return TCVM_OK;
+}
+
 static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     const char *nm;
@@ -1687,6 +1771,15 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     TRY(rd_extname(d, c, &nm, &nn));
     TRY(check_unique(d, c, s->imports, s->nimports, nm, nn, "import"));
     TRY(rd_externdesc(d, c, s, nm, nn, &e));
+    if (e.sort == TCVM__S_INSTANCE) {
+        tcvm__rsubst_t m = {0};
+        tcvm_status_t st = freshen(d, c, &e.td, s, &m);
+        if (st == TCVM_OK && tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e.td) !=
+                                 TCVM_OK)
+            st = FAIL(TCVM_ENOMEM, "out of memory");
+        tcvm__rsubst_free(&m);
+        if (st != TCVM_OK) return st;
+    }
     TRY(grow(d, c, (void **)&s->imports, s->nimports, &s->cimports, sizeof e));
     s->imports[s->nimports++] = e;
     return add_cext(d, c, s, &e);
@@ -1902,6 +1995,12 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
         k->self_type.import_count = k->import_count;
         k->self_type.exports = k->exports;
         k->self_type.export_count = k->export_count;
+        uint64_t a = 0, b = 0;
+        if (st == TCVM_OK) st = list_size(d, c, k->imports, k->import_count, &a);
+        if (st == TCVM_OK) st = list_size(d, c, k->exports, k->export_count, &b);
+        if (st == TCVM_OK && a + b > TCVM__C_MAX_TYPE_SIZE)
+            st = INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
+        k->self_type.size = a + b;
     }
     scope_free(&s);
     return st;

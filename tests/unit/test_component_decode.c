@@ -368,3 +368,14 @@ TEST(component_decode_every_truncation)
     }
     free(p);
 }
+
+TEST(component_decode_resources_are_generative)
+{
+    /* two instances of one component export distinct resource types: passing both where one
+     * type is expected twice is invalid; passing the same one twice is valid */
+    tcvm_error_t err = {0};
+    CHECK_OK(tcvm_component_validate(comp_gen_same, sizeof comp_gen_same, &err, NULL));
+    CHECK_STATUS(tcvm_component_validate(comp_gen_distinct, sizeof comp_gen_distinct, &err, NULL),
+                 TCVM_COMP_INVALID);
+    CHECK_CONTAINS(err.message, "resource types are not the same");
+}
