@@ -480,7 +480,7 @@ int cli_cmd_client(int argc, char **argv)
     size_t ev_size = 0;
     if (tcvm_net_client_verify(c, &res, a.save_dir ? &ev : NULL, &ev_size) != TCVM_OK) {
         printf("NOT VERIFIED: %s\n", tcvm_net_client_error(c)->message);
-        printf("nothing was sent to the runtime\n");
+        printf("nothing but the evidence request was sent to the runtime\n");
         goto done;
     }
     {

@@ -104,18 +104,20 @@ static bool hex64(const char *hex, uint8_t out[32])
     return hex != NULL && strlen(hex) == 64 && tcvm__hex_decode(hex, 64, out, 32);
 }
 
-static void do_evidence(tcvm_host_t *host, size_t p, const char *query, tcvm_net_reply_t *out)
+static bool evidence_nonce(const char *query, uint8_t nonce[TCVM_HOST_NONCE_SIZE])
 {
     struct evkeyvalq params;
     TAILQ_INIT(&params);
-    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
     bool ok = query != NULL && evhttp_parse_query_str(query, &params) == 0 &&
               hex64(evhttp_find_header(&params, "nonce"), nonce);
     evhttp_clear_headers(&params);
-    if (!ok) {
-        reply_error(out, TCVM_EINVAL, "give ?nonce= with 64 hex digits (a fresh 32-byte nonce)");
-        return;
-    }
+    return ok;
+}
+
+void tcvm__net_evidence_reply(tcvm_host_t *host, size_t p,
+                              const uint8_t nonce[TCVM_HOST_NONCE_SIZE], tcvm_net_reply_t *out)
+{
+    out->body = (tcvm_buf_t){0};
     uint8_t *ev = NULL;
     size_t size = 0;
     tcvm_error_t err = {0};
@@ -126,6 +128,30 @@ static void do_evidence(tcvm_host_t *host, size_t p, const char *query, tcvm_net
     }
     reply(out, 200, "application/octet-stream", ev, size);
     tcvm_seal_free(ev);
+}
+
+bool tcvm__net_evidence_request(bool put, const char *uri_text,
+                                uint8_t out_nonce[TCVM_HOST_NONCE_SIZE])
+{
+    if (put || uri_text == NULL)
+        return false;
+    struct evhttp_uri *uri = evhttp_uri_parse_with_flags(uri_text, 0);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    bool ok = path != NULL && strcmp(path, "/v1/evidence") == 0 &&
+              evidence_nonce(evhttp_uri_get_query(uri), out_nonce);
+    if (uri != NULL)
+        evhttp_uri_free(uri);
+    return ok;
+}
+
+static void do_evidence(tcvm_host_t *host, size_t p, const char *query, tcvm_net_reply_t *out)
+{
+    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
+    if (!evidence_nonce(query, nonce)) {
+        reply_error(out, TCVM_EINVAL, "give ?nonce= with 64 hex digits (a fresh 32-byte nonce)");
+        return;
+    }
+    tcvm__net_evidence_reply(host, p, nonce, out);
 }
 
 static void do_upload(tcvm_host_t *host, size_t p, tcvm_host_asset_kind_t kind, const char *id,

@@ -10,6 +10,7 @@
  */
 #include "net/net_internal.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +100,27 @@ static void boot(void)
     }
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The sim TEE's key directory goes when the fuzzer exits. */
+static void remove_dir(void)
+{
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (host == NULL) {
         snprintf(dir, sizeof dir, "/tmp/tcvm-fuzz-http-XXXXXX");
         if (mkdtemp(dir) == NULL)
             abort();
+        atexit(remove_dir);
         make_bundle();
         boot();
     }
