@@ -24,8 +24,10 @@
  *        [--component] [--load-only]
  */
 #define _POSIX_C_SOURCE 200809L
-#include "tcvm/component.h"
 #include "tcvm/wasm.h"
+#if defined(BENCH_WITH_COMPONENT)
+#include "tcvm/component.h"
+#endif
 
 #include <errno.h>
 #include <stdio.h>
