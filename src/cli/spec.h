@@ -76,7 +76,7 @@ typedef struct spec_tally {
 void spec_tally_pass(spec_tally_t *t, spec_kind_t kind);
 /* Counts a failed command and describes it (the first opt->show, or all with opt->verbose). */
 void spec_tally_vfail(spec_tally_t *t, spec_kind_t kind, unsigned line, const char *fmt,
-                      va_list ap);
+                      va_list ap) TCVM__PRINTF(4, 0);
 /* Counts a skipped command; `reason` is shown (verbose), `key` groups it with like skips. */
 void spec_tally_skip(spec_tally_t *t, spec_kind_t kind, unsigned line, const char *reason,
                      const char *key);
