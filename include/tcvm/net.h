@@ -21,6 +21,10 @@ extern "C" {
 
 /* The header an upload states its SHA-256 in (64 hex digits). */
 #define TCVM_NET_DIGEST_HEADER "X-2cvm-SHA256"
+/* The largest body of one upload part (PUT ...?offset=N&last=0|1); the server refuses a
+ * larger body before reading it, whatever the asset's limit. Uploads larger than this go in
+ * several parts (docs/api.md). */
+#define TCVM_NET_UPLOAD_PART_MAX ((size_t)4 << 20)
 
 /* ---- server ------------------------------------------------------------------------------ */
 

@@ -143,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s = nl ? nl + 1 : end;
     }
     tcvm_net_reply_t r;
-    tcvm__net_dispatch(host, p, put, uri, digest, s, (size_t)(end - s), &r);
+    tcvm__net_dispatch(host, p, put, uri, digest, s, (size_t)(end - s), 1, &r);
     if (r.code != 200 && r.code != 400 && r.code != 403 && r.code != 404 && r.code != 409 &&
         r.code != 413 && r.code != 500 && r.code != 503)
         abort();
