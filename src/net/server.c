@@ -22,6 +22,7 @@
 #include <event2/http.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sys/socket.h>
 
@@ -198,6 +199,16 @@ static void handle(struct evhttp_request *req, void *arg)
         return;
     }
     const char *who = tcvm_host_manifest(s->host)->participants[p].id;
+    /* A reply is written as more than one TLS record: without TCP_NODELAY the last one waits for
+     * the client's delayed ACK (about 40 ms per request, which a sequence of upload parts pays
+     * on every part). */
+    struct evhttp_connection *rconn = evhttp_request_get_connection(req);
+    struct bufferevent *rbev = rconn ? evhttp_connection_get_bufferevent(rconn) : NULL;
+    evutil_socket_t rfd = rbev ? bufferevent_getfd(rbev) : -1;
+    if (rfd >= 0) {
+        int one = 1;
+        (void)setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     uint8_t nonce[TCVM_HOST_NONCE_SIZE];
     if (s->worker_running && tcvm__net_evidence_request(method == EVHTTP_REQ_PUT, uri, nonce)) {
         evidence_job_t *j = tcvm__calloc(1, sizeof *j);
