@@ -6,7 +6,8 @@
  * byte 0 picks the participant (bits 0-1) and the method (bit 2: PUT); then the target up to
  * '\n'; then the digest header up to '\n' (an empty line: no header); the rest is the body.
  * Every reply must be a known HTTP code with a body; a runtime whose state left PROVISIONING
- * (every asset uploaded) is replaced. Seeds: tests/fuzz/seeds/http_dispatch/.
+ * (every asset uploaded) is replaced. Upload sessions (parts, ?offset=N&last=0|1) carry over
+ * from one input to the next on one connection tag. Seeds: tests/fuzz/seeds/http_dispatch/.
  */
 #include "net/net_internal.h"
 
