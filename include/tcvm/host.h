@@ -154,7 +154,9 @@ typedef struct tcvm_host_upload_part {
  * Takes one part of an upload of asset (kind, id) by participant, under the rules of
  * tcvm_host_upload. The runtime keeps one session per asset, hashing the bytes as they arrive.
  * A part at offset 0 starts a session (discarding the owner's earlier one, recorded); any
- * other offset must be the bytes received so far (TCVM_HOST_STATE otherwise; the session stays).
+ * other part must come with the session's tag and at the bytes received so far
+ * (TCVM_HOST_STATE otherwise; the session stays). So of two uploads of one asset at once,
+ * exactly one can finish: each new session ends the other.
  * A part that takes the total past the asset's limit is refused (TCVM_ELIMIT) and the session
  * discarded, before any further byte is taken. The last part checks the digest against the
  * uploader's and the manifest's and commits the asset at once; any refusal then discards the

@@ -829,6 +829,11 @@ tcvm_status_t tcvm_host_upload_part(tcvm_host_t *h, size_t participant,
                            "%s %s: no upload in progress; the first part starts at offset 0, "
                            "not %llu",
                            kn, a->id, (unsigned long long)part->offset);
+    } else if (part->offset != 0 && part->tag != a->up->tag) {
+        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_STATE,
+                           "%s %s: its upload in progress came on another connection; each "
+                           "upload continues on its own connection",
+                           kn, a->id);
     } else if (part->offset != 0 && part->offset != a->up->received) {
         st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_STATE,
                            "%s %s: parts in order only; the next part starts at offset %llu, "

@@ -177,7 +177,8 @@ sleep 0.3
 status_has hospital-a '"id":"records-a","owner":"hospital-a","present":false'
 
 # upload parts: out of order refused (the session stays), a restart from offset 0 discards the
-# earlier session, and a connection closed mid-upload leaves nothing behind
+# earlier session, of two uploads at once only the later one continues, and a connection closed
+# mid-upload leaves nothing behind
 python3 - "$port_main" <<'EOF' || fail "upload parts script"
 import http.client, json, ssl, sys
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -188,10 +189,11 @@ ctx.load_cert_chain("a.crt", "keys/hospital-a.sign.pem")
 body = open("records-a.csv", "rb").read()
 conn = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
 bad = 0
-def put(target, data, want_code, want_text):
+def put(target, data, want_code, want_text, via=None):
     global bad
-    conn.request("PUT", target, body=data)
-    r = conn.getresponse()
+    c = via or conn
+    c.request("PUT", target, body=data)
+    r = c.getresponse()
     text = r.read().decode()
     if r.status != want_code or want_text not in text:
         print("FAILED: PUT %s -> %d %s (want %d /%s/)" % (target, r.status, text, want_code, want_text))
@@ -204,13 +206,21 @@ put("/v1/inputs/records-a?offset=5000&last=0", body[5000:6000], 409,
 put("/v1/inputs/records-a?offset=0&last=0", body[:3000], 200, '"received":3000')
 put("/v1/inputs/records-a?offset=3000&last=0", body[3000:4000], 200, '"received":4000')
 put("/v1/inputs/records-a?offset=4000", body[4000:5000], 400, "offset=N&last=0|1")
-conn.close()  # abandoned after 4000 bytes
+# a second upload at once on another connection: its start ends the first one, whose next
+# part is refused; then the second connection closes too
+conn2 = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
+put("/v1/inputs/records-a?offset=0&last=0", body[:2000], 200, '"received":2000', conn2)
+put("/v1/inputs/records-a?offset=4000&last=0", body[4000:5000], 409,
+    "its upload in progress came on another connection")
+conn2.close()
+conn.close()  # abandoned after 4000 bytes, then replaced
 sys.exit(1 if bad else 0)
 EOF
 sleep 0.3
 status_has hospital-a '"id":"records-a","owner":"hospital-a","present":false'
 transcript_has '"type":"upload.discarded".*"asset":"records-a","received":1000,"reason":"the uploader started the upload again from offset 0"'
-transcript_has '"type":"upload.discarded".*"asset":"records-a","received":4000,"reason":"the uploader.s connection closed mid-upload"'
+transcript_has '"type":"upload.discarded".*"asset":"records-a","received":4000,"reason":"the uploader started the upload again from offset 0"'
+transcript_has '"type":"upload.discarded".*"asset":"records-a","received":2000,"reason":"the uploader.s connection closed mid-upload"'
 transcript_has '"type":"upload.refused".*"reason":"input records-a: parts in order only'
 # the owner uploads again, in several parts, and it is taken whole
 expect 0 "uploaded input records-a: 8893 bytes in 9 parts" -- \

@@ -277,6 +277,10 @@ TEST(host_upload_parts)
     CHECK_EQ(part(h, 0, IN, "records-a", 200, data + 200, 100, false, NULL, 7, &got, &err),
              TCVM_HOST_STATE);
     CHECK_CONTAINS(err.message, "the next part starts at offset 300, not 200");
+    /* a part on another connection is refused; the session stays */
+    CHECK_EQ(part(h, 0, IN, "records-a", 300, data + 300, 100, false, NULL, 8, &got, &err),
+             TCVM_HOST_STATE);
+    CHECK_CONTAINS(err.message, "its upload in progress came on another connection");
     /* the connection closes: the session is discarded, nothing is in */
     tcvm_host_upload_drop(h, 8); /* another connection: no effect */
     CHECK_EQ(part(h, 0, IN, "records-a", 300, data + 300, 100, false, NULL, 7, &got, &err),
@@ -303,6 +307,15 @@ TEST(host_upload_parts)
     CHECK_CONTAINS(err.message, "do not have the SHA-256 the uploader stated");
     CHECK_EQ(count_type(h, "upload.discarded"), 4);
     CHECK_EQ(count_type(h, "upload.accepted"), 0);
+    /* two uploads at once (connections 20 and 21): the later start ends the earlier, whose
+     * next part is refused; only one finishes */
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 100, false, NULL, 20, &got, &err), TCVM_OK);
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 100, false, NULL, 21, &got, &err), TCVM_OK);
+    CHECK_EQ(part(h, 0, IN, "records-a", 100, data + 100, 924, true, sha, 20, &got, &err),
+             TCVM_HOST_STATE);
+    CHECK_EQ(count_type(h, "upload.discarded"), 5);
+    tcvm_host_upload_drop(h, 21);
+    CHECK_EQ(count_type(h, "upload.discarded"), 6);
     /* and the whole in three parts, on a new connection */
     CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 512, false, NULL, 10, &got, &err), TCVM_OK);
     CHECK_EQ(part(h, 0, IN, "records-a", 512, data + 512, 500, false, NULL, 10, &got, &err),
@@ -312,7 +325,7 @@ TEST(host_upload_parts)
     CHECK_EQ(got, 1024);
     CHECK_EQ(count_type(h, "upload.accepted"), 1);
     tcvm_host_upload_drop(h, 10); /* nothing left to drop */
-    CHECK_EQ(count_type(h, "upload.discarded"), 4);
+    CHECK_EQ(count_type(h, "upload.discarded"), 6);
     size_t size = 0;
     const uint8_t *in = tcvm__host_asset(h, IN, 0, &size);
     CHECK(in != NULL);
