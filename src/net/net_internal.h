@@ -20,11 +20,12 @@ typedef struct tcvm_net_reply {
 /*
  * Answers one request of authenticated participant p: method GET (put false) or PUT, the request
  * target as received (uri, NUL-terminated, untrusted), the X-2cvm-SHA256 header (NULL when
- * absent) and the body. Always fills out (release out->body with tcvm__buf_free); never fails.
+ * absent) and the body; tag names the connection (tcvm_host_upload_part). Always fills out
+ * (release out->body with tcvm__buf_free); never fails.
  */
 void tcvm__net_dispatch(tcvm_host_t *host, size_t p, bool put, const char *uri,
                         const char *digest_header, const uint8_t *body, size_t body_size,
-                        tcvm_net_reply_t *out);
+                        uintptr_t tag, tcvm_net_reply_t *out);
 
 /*
  * True when the request is GET /v1/evidence with a well-formed nonce (written to out_nonce): the

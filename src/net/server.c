@@ -8,8 +8,9 @@
  * is asking, the body and the reply; dispatch.c turns a request into a reply. Evidence requests
  * go to a worker thread (asking the TEE for a report can be slow) and their replies come back
  * to the loop through event_base_once, so no request waits for the TEE. No policy lives
- * here except the per-body size cap evhttp enforces before the body is read (the largest asset
- * limit). The endpoints are documented in docs/api.md.
+ * here except the per-body size cap evhttp enforces before the body is read (one upload part,
+ * TCVM_NET_UPLOAD_PART_MAX) and telling the runtime when a connection that carried upload parts
+ * closes, so that its unfinished upload is discarded. The endpoints are documented in docs/api.md.
  */
 #include "tcvm/net.h"
 
@@ -21,6 +22,7 @@
 #include <event2/http.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sys/socket.h>
 
@@ -176,6 +178,14 @@ static void *evidence_worker(void *arg)
     }
 }
 
+/* A connection that carried upload parts closed (the client left, or evhttp's idle timeout
+ * closed it): an upload it left unfinished is discarded whole. */
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+    tcvm_net_server_t *s = arg;
+    tcvm_host_upload_drop(s->host, (uintptr_t)conn);
+}
+
 static void handle(struct evhttp_request *req, void *arg)
 {
     tcvm_net_server_t *s = arg;
@@ -189,6 +199,16 @@ static void handle(struct evhttp_request *req, void *arg)
         return;
     }
     const char *who = tcvm_host_manifest(s->host)->participants[p].id;
+    /* A reply is written as more than one TLS record: without TCP_NODELAY the last one waits for
+     * the client's delayed ACK (about 40 ms per request, which a sequence of upload parts pays
+     * on every part). */
+    struct evhttp_connection *rconn = evhttp_request_get_connection(req);
+    struct bufferevent *rbev = rconn ? evhttp_connection_get_bufferevent(rconn) : NULL;
+    evutil_socket_t rfd = rbev ? bufferevent_getfd(rbev) : -1;
+    if (rfd >= 0) {
+        int one = 1;
+        (void)setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     uint8_t nonce[TCVM_HOST_NONCE_SIZE];
     if (s->worker_running && tcvm__net_evidence_request(method == EVHTTP_REQ_PUT, uri, nonce)) {
         evidence_job_t *j = tcvm__calloc(1, sizeof *j);
@@ -220,7 +240,11 @@ static void handle(struct evhttp_request *req, void *arg)
     }
     const char *digest =
         evhttp_find_header(evhttp_request_get_input_headers(req), TCVM_NET_DIGEST_HEADER);
-    tcvm__net_dispatch(s->host, p, method == EVHTTP_REQ_PUT, uri, digest, body, size, &r);
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    if (method == EVHTTP_REQ_PUT && conn != NULL)
+        evhttp_connection_set_closecb(conn, on_close, s);
+    tcvm__net_dispatch(s->host, p, method == EVHTTP_REQ_PUT, uri, digest, body, size,
+                       (uintptr_t)conn, &r);
     evbuffer_drain(in, size);
     if (s->log != NULL) {
         /* the target is the client's text: keep control characters out of the operator's log */
@@ -269,18 +293,10 @@ tcvm_status_t tcvm_net_server_new(tcvm_host_t *host, const char *address, uint16
         st = tcvm__errorf(err, TCVM_NET_FAILED, "cannot set up the event loop");
         goto fail;
     }
-    /* evhttp refuses a body over this before reading it (413); each asset's own limit is
-     * checked by the runtime. */
-    uint64_t max_body = 0;
-    for (size_t i = 0; i < m->component_count; i++) {
-        uint64_t l = tcvm_host_asset_limit(host, TCVM_HOST_COMPONENT, m->components[i].id);
-        max_body = l > max_body ? l : max_body;
-    }
-    for (size_t i = 0; i < m->input_count; i++) {
-        uint64_t l = tcvm_host_asset_limit(host, TCVM_HOST_INPUT, m->inputs[i].id);
-        max_body = l > max_body ? l : max_body;
-    }
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)max_body);
+    /* evhttp refuses a body over this before reading it (413): an upload comes in parts of at
+     * most this size, so no request makes the server hold more than one part; each asset's
+     * own limit is checked by the runtime as its parts arrive. */
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)TCVM_NET_UPLOAD_PART_MAX);
     evhttp_set_max_headers_size(s->http, 16384);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_PUT);
     evhttp_set_timeout(s->http, 120);

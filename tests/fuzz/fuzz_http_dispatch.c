@@ -6,7 +6,8 @@
  * byte 0 picks the participant (bits 0-1) and the method (bit 2: PUT); then the target up to
  * '\n'; then the digest header up to '\n' (an empty line: no header); the rest is the body.
  * Every reply must be a known HTTP code with a body; a runtime whose state left PROVISIONING
- * (every asset uploaded) is replaced. Seeds: tests/fuzz/seeds/http_dispatch/.
+ * (every asset uploaded) is replaced. Upload sessions (parts, ?offset=N&last=0|1) carry over
+ * from one input to the next on one connection tag. Seeds: tests/fuzz/seeds/http_dispatch/.
  */
 #include "net/net_internal.h"
 
@@ -143,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s = nl ? nl + 1 : end;
     }
     tcvm_net_reply_t r;
-    tcvm__net_dispatch(host, p, put, uri, digest, s, (size_t)(end - s), &r);
+    tcvm__net_dispatch(host, p, put, uri, digest, s, (size_t)(end - s), 1, &r);
     if (r.code != 200 && r.code != 400 && r.code != 403 && r.code != 404 && r.code != 409 &&
         r.code != 413 && r.code != 500 && r.code != 503)
         abort();
