@@ -125,14 +125,51 @@ TCVM_API uint64_t tcvm_host_asset_limit(const tcvm_host_t *h, tcvm_host_asset_ki
  * in claimed_digest. Accepted only when: the runtime is PROVISIONING; the asset exists and
  * belongs to participant; it is not already in; size is within its limit; the SHA-256 of data
  * equals claimed_digest and the manifest's digest when it names one (TCVM_ELIMIT for a size
- * over the limit, TCVM_HOST_STATE when closed, TCVM_HOST_POLICY otherwise). data is copied. When the
- * last asset arrives the runtime becomes READY and starts the job on its own thread.
+ * over the limit, TCVM_HOST_STATE when closed, TCVM_HOST_POLICY otherwise). data is copied.
+ * This is the upload in one part (tcvm_host_upload_part). When the last asset arrives the
+ * runtime becomes READY and starts the job on its own thread.
  */
 TCVM_API tcvm_status_t tcvm_host_upload(tcvm_host_t *h, size_t participant,
                                         tcvm_host_asset_kind_t kind, const char *id,
                                         const uint8_t *data, size_t size,
                                         const uint8_t claimed_digest[TCVM_DIGEST_SIZE],
                                         tcvm_error_t *err);
+
+/*
+ * One part of a streamed upload. An upload is a sequence of parts in order: the first at offset
+ * 0, each next one at the number of bytes received so far, the last one flagged and carrying
+ * the SHA-256 the uploader states for the whole asset. tag names the connection the part came
+ * on (0 for none): tcvm_host_upload_drop(tag) discards the sessions it carries.
+ */
+typedef struct tcvm_host_upload_part {
+    uint64_t offset;
+    const uint8_t *data; /* copied */
+    size_t size;
+    bool last;
+    const uint8_t *claimed_digest; /* TCVM_DIGEST_SIZE bytes; required when last */
+    uintptr_t tag;
+} tcvm_host_upload_part_t;
+
+/*
+ * Takes one part of an upload of asset (kind, id) by participant, under the rules of
+ * tcvm_host_upload. The runtime keeps one session per asset, hashing the bytes as they arrive.
+ * A part at offset 0 starts a session (discarding the owner's earlier one, recorded); any
+ * other part must come with the session's tag and at the bytes received so far
+ * (TCVM_HOST_STATE otherwise; the session stays). So of two uploads of one asset at once,
+ * exactly one can finish: each new session ends the other.
+ * A part that takes the total past the asset's limit is refused (TCVM_ELIMIT) and the session
+ * discarded, before any further byte is taken. The last part checks the digest against the
+ * uploader's and the manifest's and commits the asset at once; any refusal then discards the
+ * session. *out_received (optional) is the total received after the part.
+ */
+TCVM_API tcvm_status_t tcvm_host_upload_part(tcvm_host_t *h, size_t participant,
+                                             tcvm_host_asset_kind_t kind, const char *id,
+                                             const tcvm_host_upload_part_t *part,
+                                             uint64_t *out_received, tcvm_error_t *err);
+
+/* Discards (and records) every upload session whose last part came with tag: the connection is
+ * gone. Nothing of such an upload is left; the owner may upload again from offset 0. */
+TCVM_API void tcvm_host_upload_drop(tcvm_host_t *h, uintptr_t tag);
 
 /*
  * Records a refusal made before the request reached the runtime (a TLS client that is not a

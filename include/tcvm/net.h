@@ -21,6 +21,10 @@ extern "C" {
 
 /* The header an upload states its SHA-256 in (64 hex digits). */
 #define TCVM_NET_DIGEST_HEADER "X-2cvm-SHA256"
+/* The largest body of one upload part (PUT ...?offset=N&last=0|1); the server refuses a
+ * larger body before reading it, whatever the asset's limit. Uploads larger than this go in
+ * several parts (docs/api.md). */
+#define TCVM_NET_UPLOAD_PART_MAX ((size_t)4 << 20)
 
 /* ---- server ------------------------------------------------------------------------------ */
 
@@ -101,6 +105,28 @@ TCVM_API tcvm_status_t tcvm_net_client_request(tcvm_net_client_t *c, const char 
                                                const char *path, const uint8_t *body,
                                                size_t body_size, const char *extra_header,
                                                long *out_code, uint8_t **out, size_t *out_size);
+
+/* What tcvm_net_client_upload did. */
+typedef struct tcvm_net_upload_result {
+    long code;            /* HTTP code of the last request sent (200 when accepted) */
+    uint64_t sent;        /* bytes sent */
+    unsigned long parts;  /* requests sent */
+    uint8_t sha256[32];   /* of the file's bytes (valid when every byte was read) */
+    uint8_t *response;    /* body of the last response (tcvm_seal_free) */
+    size_t response_size;
+} tcvm_net_upload_result_t;
+
+/*
+ * Uploads the file at path as asset id of collection ("components" or "inputs") after
+ * verification (TCVM_ESTATE before): streamed from disk in parts of part_size bytes (0 or more
+ * than TCVM_NET_UPLOAD_PART_MAX means TCVM_NET_UPLOAD_PART_MAX), never holding more than one
+ * part, the last part stating the SHA-256 of the whole file. Stops at the first part the runtime
+ * refuses (out->code, and the server's message in tcvm_net_client_error). An HTTP refusal is
+ * not a failure of this call; a file that changes size while it is read is.
+ */
+TCVM_API tcvm_status_t tcvm_net_client_upload(tcvm_net_client_t *c, const char *collection,
+                                              const char *id, const char *path,
+                                              size_t part_size, tcvm_net_upload_result_t *out);
 
 /* Number of TLS handshakes the client made (1 when everything ran in one session). */
 TCVM_API unsigned long tcvm_net_client_handshakes(const tcvm_net_client_t *c);

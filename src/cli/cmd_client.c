@@ -29,7 +29,9 @@ static void client_usage(FILE *out)
             "and REPORT_DATA binding that digest, this TLS session's key and the nonce. Nothing\n"
             "is sent before this passes.\n\n"
             "  verify [--save-evidence DIR]             only verify (DIR gets evidence, nonce, key)\n"
-            "  upload (--component ID | --input ID) FILE upload one of your assets\n"
+            "  upload (--component ID | --input ID) [--part-size BYTES] FILE\n"
+            "                                           upload one of your assets, streamed from\n"
+            "                                           disk in parts (default and most 4 MiB)\n"
             "  status                                   the runtime's state and assets\n"
             "  fetch --identity AGE [--out-dir DIR] [OUTPUT...]\n"
             "                                           download and decrypt your outputs\n"
@@ -45,7 +47,7 @@ static void client_usage(FILE *out)
 typedef struct client_args {
     const char *command;
     const char *url, *manifest, *key, *identity, *cert_dir, *save_dir, *out, *out_dir;
-    const char *component, *input, *nonce_hex;
+    const char *component, *input, *nonce_hex, *part_size;
     const char *positional[64];
     int npositional;
     bool allow_simulated;
@@ -84,6 +86,8 @@ static int parse_args(int argc, char **argv, client_args_t *a)
             a->input = v;
         else if ((v = cli_option(argc, argv, &i, "--nonce", &missing)))
             a->nonce_hex = v;
+        else if ((v = cli_option(argc, argv, &i, "--part-size", &missing)))
+            a->part_size = v;
         else if (missing)
             return CLI_USAGE;
         else if (strcmp(argv[i], "--allow-simulated") == 0)
@@ -207,38 +211,38 @@ static int do_upload(tcvm_net_client_t *c, client_args_t *a)
         cli_errorf("client upload: give --component ID or --input ID, and one FILE");
         return CLI_USAGE;
     }
-    const char *id = a->component ? a->component : a->input;
-    uint8_t *data = NULL;
-    size_t size = 0;
-    tcvm_error_t err = {0};
-    if (tcvm__read_file(a->positional[0], TCVM_HOST_MAX_ASSET_SIZE + 1, &data, &size, &err) !=
-        TCVM_OK) {
-        cli_errorf("client upload: %s", err.message);
-        return CLI_FAIL;
+    size_t part_size = TCVM_NET_UPLOAD_PART_MAX;
+    if (a->part_size != NULL) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(a->part_size, &end, 10);
+        if (errno || end == a->part_size || *end || v == 0 || v > TCVM_NET_UPLOAD_PART_MAX) {
+            cli_errorf("client upload: --part-size takes a number of bytes from 1 to %zu",
+                       TCVM_NET_UPLOAD_PART_MAX);
+            return CLI_USAGE;
+        }
+        part_size = (size_t)v;
     }
-    uint8_t sha[32];
-    char hex[65], header[128], path[256];
-    tcvm__sha256(data, size, sha);
-    tcvm__hex_encode(sha, 32, hex, sizeof hex);
-    snprintf(header, sizeof header, "%s: %s", TCVM_NET_DIGEST_HEADER, hex);
-    snprintf(path, sizeof path, "/v1/%s/%.64s", a->component ? "components" : "inputs", id);
-    long code = 0;
-    uint8_t *resp = NULL;
-    size_t resp_size = 0;
-    tcvm_status_t st = tcvm_net_client_request(c, "PUT", path, data, size, header, &code, &resp,
-                                               &resp_size);
-    tcvm__wipe(data, size);
-    tcvm__free(data);
+    const char *id = a->component ? a->component : a->input;
+    tcvm_net_upload_result_t r;
+    tcvm_status_t st = tcvm_net_client_upload(c, a->component ? "components" : "inputs", id,
+                                              a->positional[0], part_size, &r);
     if (st != TCVM_OK) {
+        tcvm_seal_free(r.response);
         cli_errorf("client upload: %s", tcvm_net_client_error(c)->message);
         return CLI_FAIL;
     }
-    int rc = http_result(c, code, "upload");
-    if (rc == CLI_OK)
-        printf("uploaded %s %s: %zu bytes, sha256:%s; runtime says %.*s\n",
-               a->component ? "component" : "input", id, size, hex, (int)resp_size,
-               (const char *)resp);
-    tcvm_seal_free(resp);
+    if (r.code != 200 && r.parts > 1)
+        printf("part %lu refused, %llu bytes sent in all\n", r.parts, (unsigned long long)r.sent);
+    int rc = http_result(c, r.code, "upload");
+    if (rc == CLI_OK) {
+        char hex[65];
+        tcvm__hex_encode(r.sha256, 32, hex, sizeof hex);
+        printf("uploaded %s %s: %llu bytes in %lu part%s, sha256:%s; runtime says %.*s\n",
+               a->component ? "component" : "input", id, (unsigned long long)r.sent, r.parts,
+               r.parts == 1 ? "" : "s", hex, (int)r.response_size, (const char *)r.response);
+    }
+    tcvm_seal_free(r.response);
     return rc;
 }
 
@@ -480,7 +484,7 @@ int cli_cmd_client(int argc, char **argv)
     size_t ev_size = 0;
     if (tcvm_net_client_verify(c, &res, a.save_dir ? &ev : NULL, &ev_size) != TCVM_OK) {
         printf("NOT VERIFIED: %s\n", tcvm_net_client_error(c)->message);
-        printf("nothing was sent to the runtime\n");
+        printf("nothing but the evidence request was sent to the runtime\n");
         goto done;
     }
     {

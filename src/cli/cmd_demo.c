@@ -362,30 +362,18 @@ static tcvm_net_client_t *session(demo_t *d, runtime_t *r, party_t *p, bool show
 static bool upload(demo_t *d, tcvm_net_client_t *c, party_t *p, const char *kind, const char *id,
                    const char *file)
 {
-    uint8_t *data = NULL, sha[32];
-    size_t size = 0;
-    tcvm_error_t err = {0};
-    if (tcvm__read_file(file, (size_t)1 << 26, &data, &size, &err) != TCVM_OK) {
-        say(d, "%s: %s", p->id, err.message);
-        return false;
-    }
-    char hex[65], header[128], path[128];
-    tcvm__sha256(data, size, sha);
-    tcvm__hex_encode(sha, 32, hex, sizeof hex);
-    snprintf(header, sizeof header, "%s: %s", TCVM_NET_DIGEST_HEADER, hex);
-    snprintf(path, sizeof path, "/v1/%ss/%s", kind, id);
-    long code = 0;
-    uint8_t *resp = NULL;
-    size_t rsize = 0;
-    tcvm_status_t st = tcvm_net_client_request(c, "PUT", path, data, size, header, &code, &resp,
-                                               &rsize);
-    tcvm__free(data);
-    tcvm_seal_free(resp);
-    if (st != TCVM_OK || code != 200) {
+    char collection[32], hex[65];
+    snprintf(collection, sizeof collection, "%ss", kind);
+    tcvm_net_upload_result_t r;
+    tcvm_status_t st = tcvm_net_client_upload(c, collection, id, file, 0, &r);
+    tcvm_seal_free(r.response);
+    if (st != TCVM_OK || r.code != 200) {
         say(d, "%s: upload of %s refused: %s", p->id, id, tcvm_net_client_error(c)->message);
         return false;
     }
-    say(d, "%s uploads %s %s (%zu bytes, sha256 %.16s...)", p->id, kind, id, size, hex);
+    tcvm__hex_encode(r.sha256, 32, hex, sizeof hex);
+    say(d, "%s uploads %s %s (%llu bytes, sha256 %.16s...)", p->id, kind, id,
+        (unsigned long long)r.sent, hex);
     return true;
 }
 

@@ -37,8 +37,6 @@
 extern char **environ;
 
 #define SC_MAX_COMPONENT_SIZE ((size_t)256 << 20) /* one component binary */
-#define SC_MAX_SKIP_REASONS 8                     /* distinct skip reasons listed per file */
-#define SC_REASON_SIZE 256
 
 #define SC_MAX_SLOTS 4096 /* components and instances named or made by one script */
 
@@ -48,24 +46,16 @@ typedef struct sc_slot {
     tcvm_component_t *component; /* definitions */
     tcvm_cinstance_t *instance;  /* instances (which keep their component here too) */
     bool definition;             /* a component definition (with or without component) */
-    char skip[SC_REASON_SIZE];   /* non-empty: refused; commands on it are skipped with this */
+    char skip[SPEC_REASON_SIZE];   /* non-empty: refused; commands on it are skipped with this */
 } sc_slot_t;
 
 typedef struct sc_file {
     const spec_options_t *opt;
     const char *display;
     tcvm_engine_t *engine;
-    spec_counts_t counts;
-    tcvm_buf_t report;
-    unsigned long described;
-    struct {
-        char text[SC_REASON_SIZE];
-        unsigned long count;
-    } skips[SC_MAX_SKIP_REASONS];
-    size_t skip_kinds;
-    unsigned long other_skips;
+    spec_tally_t t;
     unsigned long components_seen, components_refused;
-    char refused_reason[SC_REASON_SIZE];
+    char refused_reason[SPEC_REASON_SIZE];
     sc_slot_t *slots;
     size_t slot_count;
     size_t current; /* slot of the last instance; SIZE_MAX before the first */
@@ -84,38 +74,25 @@ static void textf(char *out, size_t size, const char *fmt, ...)
 
 static void pass(sc_file_t *f, spec_kind_t kind)
 {
-    f->counts.passed++;
-    f->counts.kind[kind][0]++;
+    spec_tally_pass(&f->t, kind);
 }
 
 static void failf(sc_file_t *f, spec_kind_t kind, unsigned line, const char *fmt, ...)
     TCVM__PRINTF(4, 5);
 static void failf(sc_file_t *f, spec_kind_t kind, unsigned line, const char *fmt, ...)
 {
-    f->counts.failed++;
-    f->counts.kind[kind][1]++;
-    if (!f->opt->verbose && f->described >= f->opt->show) return;
-    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    spec_tally_vfail(&f->t, kind, line, fmt, ap);
     va_end(ap);
-    if (tcvm__buf_printf(&f->report, "  line %u: %s: %s\n", line, spec_kind_name(kind), text) ==
-        TCVM_OK)
-        f->described++;
 }
 
 /* Counts a skip and groups the reasons (without the offsets and lines that differ). */
 static void skip(sc_file_t *f, spec_kind_t kind, unsigned line, const char *reason)
 {
-    f->counts.skipped++;
-    f->counts.kind[kind][2]++;
-    if (f->opt->verbose)
-        tcvm__buf_printf(&f->report, "  line %u: %s: skipped: %s\n", line, spec_kind_name(kind),
-                         reason);
     /* the key leaves out the places that differ between commands: " at offset N" and
      * " (line N, column N of the form)" */
-    char key[SC_REASON_SIZE];
+    char key[SPEC_REASON_SIZE];
     textf(key, sizeof key, "%s", reason);
     char *place = strstr(key, " (line ");
     if (place != NULL) *place = '\0';
@@ -125,18 +102,7 @@ static void skip(sc_file_t *f, spec_kind_t kind, unsigned line, const char *reas
             end++;
         memmove(place, end, strlen(end) + 1);
     }
-    for (size_t i = 0; i < f->skip_kinds; i++) {
-        if (strcmp(f->skips[i].text, key) == 0) {
-            f->skips[i].count++;
-            return;
-        }
-    }
-    if (f->skip_kinds < SC_MAX_SKIP_REASONS) {
-        textf(f->skips[f->skip_kinds].text, sizeof f->skips[0].text, "%s", key);
-        f->skips[f->skip_kinds++].count = 1;
-    } else {
-        f->other_skips++;
-    }
+    spec_tally_skip(&f->t, kind, line, reason, key);
 }
 
 /* ---- components ---------------------------------------------------------------------- */
@@ -274,8 +240,8 @@ static void cmd_component(sc_file_t *f, const char *dir, json_t *cmd, unsigned l
     const char *name = json_string_value(json_object_get(cmd, "name"));
     tcvm_component_t *c = NULL;
     tcvm_error_t err = {0};
-    char why[SC_REASON_SIZE + 128];
-    char reason[SC_REASON_SIZE] = "";
+    char why[SPEC_REASON_SIZE + 128];
+    char reason[SPEC_REASON_SIZE] = "";
     f->components_seen++;
     load_result_t lr = load_component(f, dir, filename, &c, &err, why, sizeof why);
     if (lr == LOAD_ERROR) {
@@ -368,7 +334,7 @@ static void cmd_assert_refused(sc_file_t *f, spec_kind_t kind, const char *dir, 
     }
     tcvm_component_t *c = NULL;
     tcvm_error_t err = {0};
-    char why[SC_REASON_SIZE + 128];
+    char why[SPEC_REASON_SIZE + 128];
     load_result_t lr = load_component(f, dir, filename, &c, &err, why, sizeof why);
     tcvm_component_free(c);
     if (lr == LOAD_ERROR) {
@@ -424,7 +390,7 @@ static void cmd_assert_instantiate(sc_file_t *f, spec_kind_t kind, const char *d
     const char *text = json_string_value(json_object_get(cmd, "text"));
     tcvm_component_t *c = NULL;
     tcvm_error_t err = {0};
-    char why[SC_REASON_SIZE + 128];
+    char why[SPEC_REASON_SIZE + 128];
     load_result_t lr = load_component(f, dir, filename, &c, &err, why, sizeof why);
     if (lr == LOAD_ERROR) {
         failf(f, kind, line, "%s", why);
@@ -645,7 +611,7 @@ static void run_command(sc_file_t *f, const char *dir, json_t *cmd)
         }
         skip(f, kind, line, reason);
     } else {
-        char why[SC_REASON_SIZE];
+        char why[SPEC_REASON_SIZE];
         textf(why, sizeof why, "unknown command %s", type);
         skip(f, SPEC_OTHER, line, why);
     }
@@ -772,16 +738,7 @@ bool spec_is_component_script(const char *path)
 
 static void print_result(sc_file_t *f)
 {
-    const spec_counts_t *c = &f->counts;
-    const char *verdict = c->failed ? "FAIL" : (c->passed == 0 && c->skipped > 0 ? "SKIP" : "PASS");
-    printf("%s %s: %lu passed, %lu failed, %lu skipped\n", verdict, f->display, c->passed,
-           c->failed, c->skipped);
-    if (f->report.size > 0) fwrite(f->report.data, 1, f->report.size, stdout);
-    if (c->failed > f->described)
-        printf("  ... and %lu more failures (--verbose shows all)\n", c->failed - f->described);
-    for (size_t i = 0; i < f->skip_kinds; i++)
-        printf("  skipped %lu: %s\n", f->skips[i].count, f->skips[i].text);
-    if (f->other_skips) printf("  skipped %lu for other reasons\n", f->other_skips);
+    spec_tally_print(&f->t, f->display);
 }
 
 /* A file whose every component the runtime refuses for a feature (async, GC, ...) is skipped as
@@ -790,23 +747,11 @@ static void print_result(sc_file_t *f)
 static void whole_file_skip(sc_file_t *f)
 {
     if (f->components_seen == 0 || f->components_refused != f->components_seen ||
-        f->counts.failed != 0 || f->counts.passed == 0)
+        f->t.counts.failed != 0 || f->t.counts.passed == 0)
         return;
-    for (int k = 0; k < SPEC_KIND_COUNT; k++) {
-        f->counts.kind[k][2] += f->counts.kind[k][0];
-        f->counts.kind[k][0] = 0;
-    }
-    char reason[SC_REASON_SIZE];
+    char reason[SPEC_REASON_SIZE];
     textf(reason, sizeof reason, "every component uses a refused feature (%s)", f->refused_reason);
-    unsigned long moved = f->counts.passed;
-    f->counts.passed = 0;
-    f->counts.skipped += moved;
-    if (f->skip_kinds < SC_MAX_SKIP_REASONS) {
-        textf(f->skips[f->skip_kinds].text, sizeof f->skips[0].text, "%s", reason);
-        f->skips[f->skip_kinds++].count = moved;
-    } else {
-        f->other_skips += moved;
-    }
+    spec_tally_skip_all(&f->t, reason);
 }
 
 void spec_component_run_file(const char *path, const spec_options_t *opt, spec_counts_t *out_counts)
@@ -814,13 +759,14 @@ void spec_component_run_file(const char *path, const spec_options_t *opt, spec_c
     sc_file_t f;
     memset(&f, 0, sizeof f);
     f.opt = opt;
+    f.t.opt = opt;
     f.current = SIZE_MAX;
     const char *slash = strrchr(path, '/');
     f.display = slash ? slash + 1 : path;
     char tmp[PATH_MAX] = "";
     char json_path[PATH_MAX];
     char tool[PATH_MAX];
-    char why[SC_REASON_SIZE + 128] = "";
+    char why[SPEC_REASON_SIZE + 128] = "";
     json_t *root = NULL;
 
     if (!find_converter(opt, tool, sizeof tool)) {
@@ -875,12 +821,12 @@ void spec_component_run_file(const char *path, const spec_options_t *opt, spec_c
     goto done;
 
 fail_file:
-    f.counts.failed++;
-    f.counts.kind[SPEC_OTHER][1]++;
+    f.t.counts.failed++;
+    f.t.counts.kind[SPEC_OTHER][1]++;
     printf("FAIL %s: %s\n", f.display, why);
 done:
     fflush(stdout);
-    *out_counts = f.counts;
+    *out_counts = f.t.counts;
     /* instances first: those made from a definition use a component held by an earlier slot */
     for (size_t k = 0; k < f.slot_count; k++)
         tcvm_cinstance_free(f.slots[k].instance);
@@ -889,6 +835,6 @@ done:
     tcvm__free(f.slots);
     tcvm_engine_free(f.engine);
     json_decref(root);
-    tcvm__buf_free(&f.report);
+    spec_tally_free(&f.t);
     if (tmp[0] != '\0') remove_dir(tmp);
 }

@@ -15,6 +15,7 @@
 
 /* Limits on what a component may declare (hostile input). */
 #define TCVM__C_MAX_TYPE_DEPTH 100       /* nesting of value types */
+#define TCVM__C_MAX_TYPE_SIZE 1000000u   /* effective size (nodes) of one type */
 #define TCVM__C_MAX_MEMBERS 100000       /* fields/cases/params of one type */
 #define TCVM__C_MAX_ITEMS 1000000        /* entries of one index space */
 #define TCVM__C_MAX_NESTING 50           /* nested components */
@@ -41,6 +42,7 @@ struct tcvm_ctype {
     uint32_t size, align;
     uint32_t flat_count; /* saturates at UINT32_MAX/2 */
     uint32_t depth;
+    uint32_t nodes; /* effective type size, capped by TCVM__C_MAX_TYPE_SIZE */
     struct tcvm_ctype *next; /* arena list */
 };
 
@@ -221,6 +223,7 @@ typedef struct tcvm__cext {
 struct tcvm_cinsttype {
     tcvm__cext_t *exports;
     uint32_t count;
+    uint64_t size; /* effective type size (nodes), capped by TCVM__C_MAX_TYPE_SIZE */
 };
 
 struct tcvm__ccomptype {
@@ -228,6 +231,7 @@ struct tcvm__ccomptype {
     uint32_t import_count;
     tcvm__cext_t *exports;
     uint32_t export_count;
+    uint64_t size;
 };
 
 /* Canonical options. */
@@ -282,6 +286,10 @@ typedef struct tcvm__cdef {
     uint32_t res;
     tcvm__cext_t ext;
     const struct tcvm_component *target; /* outer alias of a component */
+    /* nested instantiation: the child's resource ids (fresh_from) that the parent sees under
+     * fresh ids (fresh_to), one pair per resource the child's exports mention */
+    uint32_t *fresh_from, *fresh_to;
+    uint32_t nfresh;
     const tcvm_module_t *target_module;  /* outer alias of a module */
 } tcvm__cdef_t;
 
@@ -329,6 +337,13 @@ tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tde
 tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
                                void *(*alloc)(void *ctx, size_t size), void *ctx,
                                tcvm__tdef_t *td);
+
+/* Collects the resource ids an item's type mentions (declared or referred to) into ids
+ * (deduplicated; at most cap, *n counts them). */
+void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap, uint32_t *n);
+
+/* Effective size of an item's type (value, function, instance or component type). */
+uint64_t tcvm__tdef_size(const tcvm__tdef_t *td);
 
 /* ---- names (names.c) -------------------------------------------------------------------- */
 

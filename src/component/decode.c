@@ -583,6 +583,15 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
 
 static bool contains_borrow(const tcvm_ctype_t *t);
 
+static bool type_has_handles(const tcvm_ctype_t *t)
+{
+    if (!t) return false;
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) return true;
+    for (uint32_t i = 0; i < t->count; i++)
+        if (type_has_handles(t->members[i].type)) return true;
+    return false;
+}
+
 static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__tdef_t *out)
 {
     tcvm__cmember_t *m;
@@ -769,12 +778,16 @@ static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s,
             if (tgt != 0x01) return INVALID("module type aliases must be outer aliases");
             TRY(rd_u32(d, c, &ct));
             TRY(rd_u32(d, c, &idx));
-            if (ct != 1) return INVALID("module type outer alias count must be 1");
-            if (idx >= s->ncore_types) return INVALID("outer core type %" PRIu32 " out of bounds",
-                                                      idx);
-            if (s->core_types[idx].kind != TCVM__TD_CORE_FUNC)
+            if (ct == 0) return INVALID("module type outer alias count must be at least 1");
+            const scope_t *o = s;
+            for (uint32_t q = 1; q < ct && o; q++) o = o->parent;
+            if (!o) return INVALID("outer alias count %" PRIu32 " exceeds the enclosing scopes",
+                                   ct);
+            if (idx >= o->ncore_types)
+                return INVALID("outer core type %" PRIu32 " out of bounds", idx);
+            if (o->core_types[idx].kind != TCVM__TD_CORE_FUNC)
                 return INVALID("outer alias of a module type into a module type");
-            types[ntypes++] = s->core_types[idx].corefunc;
+            types[ntypes++] = o->core_types[idx].corefunc;
             break;
         }
         case 0x03: {
@@ -874,7 +887,7 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
             TRY(rd_u32(d, c, &idx));
             TRY(check_idx(d, c, s, TCVM__S_TYPE, idx));
             out->td = s->types[idx];
-            if (out->td.kind == TCVM__TD_RESOURCE && !out->td.rname) {
+            if (out->td.kind == TCVM__TD_RESOURCE) {
                 out->td.rname = name;
                 out->td.rname_size = name_size;
             }
@@ -910,12 +923,93 @@ static tcvm_status_t add_cext(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tcvm
     return add_def(d, c, s, &def);
 }
 
+/* The effective size of a list of items; INVALID past the limit. */
+static tcvm_status_t list_size(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list, uint32_t n,
+                               uint64_t *out)
+{
+    uint64_t sz = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        sz += tcvm__tdef_size(&list[i].td);
+        if (sz > TCVM__C_MAX_TYPE_SIZE)
+            return INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
+    }
+    *out = sz;
+    return TCVM_OK;
+}
+
 static tcvm_status_t finish_list(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *src, uint32_t n,
                                  tcvm__cext_t **out)
 {
     *out = palloc(d->root, (n ? n : 1) * sizeof **out);
     if (!*out) return FAIL(TCVM_ENOMEM, "out of memory");
     if (n) memcpy(*out, src, n * sizeof **out);
+    return TCVM_OK;
+}
+
+/* The resource of an own/borrow type, or of an own in result<own<R>, E>. */
+static const tcvm_ctype_t *handle_of(const tcvm_ctype_t *t, bool allow_result)
+{
+    if (!t) return NULL;
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) return t;
+    if (allow_result && t->kind == TCVM_CT_RESULT) return handle_of(t->members[0].type, false);
+    return NULL;
+}
+
+static bool known_resource(const tcvm__cext_t *list, uint32_t n, const char *r, size_t rn)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (list[i].sort == TCVM__S_TYPE && list[i].td.kind == TCVM__TD_RESOURCE &&
+            list[i].name_size == rn && memcmp(list[i].name, r, rn) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The typing rules of annotated names: [constructor]R returns own<R> (or result<own<R>, E>),
+ * [method]R.m takes `self: borrow<R>` first, [static]R.m names a resource R known here. R is
+ * matched against the name the resource was imported or exported under.
+ */
+static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *e,
+                                     const tcvm__cext_t *imps, uint32_t ni,
+                                     const tcvm__cext_t *exps, uint32_t ne)
+{
+    const char *n = e->name;
+    size_t len = e->name_size;
+    if (len == 0 || n[0] != '[') return TCVM_OK;
+    if (e->sort != TCVM__S_FUNC) return INVALID("\"%s\" is not a func", n);
+    const tcvm_cfunctype_t *ft = e->td.func;
+    const char *close = memchr(n, ']', len);
+    if (!close) return INVALID("bad annotated name \"%s\"", n);
+    const char *r = close + 1;
+    size_t rn = len - (size_t)(r - n);
+    const char *dot = memchr(r, '.', rn);
+    if (dot) rn = (size_t)(dot - r);
+    const tcvm_ctype_t *h = NULL;
+    if (strncmp(n, "[constructor]", 13) == 0) {
+        if (!ft->result) return INVALID("function \"%s\" should return one value", n);
+        h = handle_of(ft->result, true);
+        if (!h || h->kind != TCVM_CT_OWN)
+            return INVALID("function \"%s\" should return `(own $T)` or `(result (own $T))`", n);
+    } else if (strncmp(n, "[method]", 8) == 0) {
+        if (ft->param_count == 0)
+            return INVALID("function \"%s\" should have at least one argument", n);
+        if (ft->params[0].label_size != 4 || memcmp(ft->params[0].label, "self", 4) != 0)
+            return INVALID("function \"%s\" should have a first argument called `self`", n);
+        h = ft->params[0].type;
+        if (h->kind != TCVM_CT_BORROW)
+            return INVALID("function \"%s\" should take a first argument of `(borrow $T)`", n);
+    } else if (strncmp(n, "[static]", 8) == 0) {
+        if (!known_resource(imps, ni, r, rn) && !known_resource(exps, ne, r, rn))
+            return INVALID("\"%s\": static resource name is not known in this context", n);
+        return TCVM_OK;
+    } else {
+        return TCVM_OK;
+    }
+    if (!h->rname) return INVALID("\"%s\": resource used in function does not have a name in "
+                                  "this context", n);
+    if (h->rname_size != rn || memcmp(h->rname, r, rn) != 0)
+        return INVALID("function \"%s\" does not match expected resource name `%.*s`", n,
+                       (int)rn, r);
     return TCVM_OK;
 }
 
@@ -951,6 +1045,9 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             tcvm__cext_t e;
             if ((st = rd_extname(d, c, &nm, &nn)) != TCVM_OK) break;
             if ((st = rd_externdesc(d, c, &sc, nm, nn, &e)) != TCVM_OK) break;
+            if ((st = check_annotated(d, c, &e, sc.imports, sc.nimports, sc.exports,
+                                      sc.nexports)) != TCVM_OK)
+                break;
             if (k == 0x03) {
                 if ((st = check_unique(d, c, sc.imports, sc.nimports, nm, nn, "import")) != TCVM_OK)
                     break;
@@ -977,7 +1074,13 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             if (!ct) st = FAIL(TCVM_ENOMEM, "out of memory");
             if (st == TCVM_OK) st = finish_list(d, c, sc.imports, sc.nimports, &ct->imports);
             if (st == TCVM_OK) st = finish_list(d, c, sc.exports, sc.nexports, &ct->exports);
+            uint64_t a = 0, b = 0;
+            if (st == TCVM_OK) st = list_size(d, c, sc.imports, sc.nimports, &a);
+            if (st == TCVM_OK) st = list_size(d, c, sc.exports, sc.nexports, &b);
+            if (st == TCVM_OK && a + b > TCVM__C_MAX_TYPE_SIZE)
+                st = INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
             if (st == TCVM_OK) {
+                ct->size = a + b;
                 ct->import_count = sc.nimports;
                 ct->export_count = sc.nexports;
                 out->kind = TCVM__TD_COMP;
@@ -987,6 +1090,7 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             struct tcvm_cinsttype *it = palloc(d->root, sizeof *it);
             if (!it) st = FAIL(TCVM_ENOMEM, "out of memory");
             if (st == TCVM_OK) st = finish_list(d, c, sc.exports, sc.nexports, &it->exports);
+            if (st == TCVM_OK) st = list_size(d, c, sc.exports, sc.nexports, &it->size);
             if (st == TCVM_OK) {
                 it->count = sc.nexports;
                 out->kind = TCVM__TD_INST;
@@ -1023,6 +1127,7 @@ static tcvm_status_t rd_type(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_dec
             return INVALID("resource types can only be defined in a component, not a type");
         }
         TRY(rd_u8(d, c, &rep));
+        if (rep == 0x7e) return FEATURE("64-bit resource representations are not supported");
         if (rep != 0x7f) return INVALID("resource representation must be i32");
         TRY(rd_u8(d, c, &has));
         if (has == 0x01) {
@@ -1084,6 +1189,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         TRY(rd_name(d, c, &nm, &nn));
         def.a = idx, def.name = nm, def.name_size = nn;
         if (tgt == 0x00) {
+            if (in_decl && sort != TCVM__S_TYPE && sort != TCVM__S_INSTANCE)
+                return INVALID("aliases in a component or instance type may only refer to types "
+                               "or instances");
             TRY(check_idx(d, c, s, TCVM__S_INSTANCE, idx));
             const tcvm_cinsttype_t *it = s->insts[idx];
             const tcvm__cext_t *e = find_ext(it->exports, it->count, nm, nn);
@@ -1119,6 +1227,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
     if (sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE && sort != TCVM__S_CORE_MODULE &&
         sort != TCVM__S_COMPONENT)
         return INVALID("outer aliases may only refer to types, modules and components");
+    if (in_decl && sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE)
+        return INVALID("aliases in a component or instance type may only refer to types or "
+                       "instances");
     scope_t *o = s;
     bool crosses_component = false; /* leaves a component (not only a type declarator) */
     for (uint32_t i = 0; i < ct && o; i++) {
@@ -1133,6 +1244,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         tcvm__tdef_t td = sort == TCVM__S_TYPE ? o->types[idx] : o->core_types[idx];
         if (crosses_component && td.kind == TCVM__TD_RESOURCE)
             return INVALID("outer alias of a resource type across a component boundary");
+        if (crosses_component && td.kind == TCVM__TD_VAL && type_has_handles(td.val))
+            return INVALID("outer alias of a type that transitively refers to resources across "
+                           "a component boundary");
         td.local = td.local && !crosses_component;
         if (td.kind == TCVM__TD_RESOURCE) def.res = td.resource;
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
@@ -1348,6 +1462,9 @@ static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 
 /* ---- component instances --------------------------------------------------------------- */
 
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
+                             const scope_t *s, tcvm__rsubst_t *m);
+
 static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     uint8_t k;
@@ -1406,6 +1523,20 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                     st = FAIL(st, "out of memory");
             }
         }
+        /* the child's own resources get fresh identities for this instance */
+        uint32_t nargmap = m.n;
+        for (uint32_t i = 0; st == TCVM_OK && i < ct->export_count; i++)
+            st = freshen(d, c, &ct->exports[i].td, s, &m);
+        if (st == TCVM_OK && m.n > nargmap) {
+            def.nfresh = m.n - nargmap;
+            def.fresh_from = palloc(d->root, def.nfresh * sizeof *def.fresh_from);
+            def.fresh_to = palloc(d->root, def.nfresh * sizeof *def.fresh_to);
+            if (!def.fresh_from || !def.fresh_to) st = FAIL(TCVM_ENOMEM, "out of memory");
+            for (uint32_t i = 0; st == TCVM_OK && i < def.nfresh; i++) {
+                def.fresh_from[i] = m.from[nargmap + i];
+                def.fresh_to[i] = m.to[nargmap + i].resource;
+            }
+        }
         /* the child's exports seen from here: its imported resources are the arguments' */
         it->exports = st == TCVM_OK ? palloc(d->root, (ct->export_count ? ct->export_count : 1) *
                                                           sizeof *it->exports)
@@ -1419,6 +1550,7 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         it->count = ct->export_count;
         tcvm__rsubst_free(&m);
         if (st != TCVM_OK) return st;
+        TRY(list_size(d, c, it->exports, it->count, &it->size));
     } else {
         it->exports = palloc(d->root, (n ? n : 1) * sizeof *it->exports);
         if (!it->exports) return FAIL(TCVM_ENOMEM, "out of memory");
@@ -1432,6 +1564,7 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             it->exports[i].sort = def.args[i].sort;
             it->exports[i].td = item_td(s, def.args[i].sort, def.args[i].index);
         }
+        TRY(list_size(d, c, it->exports, it->count, &it->size));
     }
     tcvm__tdef_t td = {0};
     td.kind = TCVM__TD_INST;
@@ -1679,6 +1812,31 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 
 /* ---- imports and exports --------------------------------------------------------------- */
 
+/*
+ * Resource types are generative: each import of an instance type and each instantiation of a
+ * component gives the resources they declare new identities. Extends m with fresh ids for the
+ * resource ids td mentions that m does not already map and that are not in keep (ids of
+ * resources the scope already has: those stay shared).
+ */
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
+                             const scope_t *s, tcvm__rsubst_t *m)
+{
+    uint32_t ids[256], n = 0;
+    tcvm__collect_resources(td, ids, 256, &n);
+    if (n > 256) return FEATURE("more than 256 resource types in one import or instance");
+    for (uint32_t i = 0; i < n; i++) {
+        bool mapped = false;
+        for (uint32_t j = 0; j < m->n && !mapped; j++) mapped = m->from[j] == ids[i];
+        for (uint32_t j = 0; j < s->ntypes && !mapped; j++)
+            mapped = s->types[j].kind == TCVM__TD_RESOURCE && s->types[j].resource == ids[i];
+        if (mapped) continue;
+        tcvm__tdef_t fresh;
+        TRY(new_resource(d, c, &fresh, NULL, 0));
+        if (tcvm__rsubst_add(m, ids[i], &fresh) != TCVM_OK) return FAIL(TCVM_ENOMEM, "out of memory");
+    }
+    return TCVM_OK;
+}
+
 static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     const char *nm;
@@ -1687,6 +1845,16 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     TRY(rd_extname(d, c, &nm, &nn));
     TRY(check_unique(d, c, s->imports, s->nimports, nm, nn, "import"));
     TRY(rd_externdesc(d, c, s, nm, nn, &e));
+    if (e.sort == TCVM__S_INSTANCE) {
+        tcvm__rsubst_t m = {0};
+        tcvm_status_t st = freshen(d, c, &e.td, s, &m);
+        if (st == TCVM_OK && tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e.td) !=
+                                 TCVM_OK)
+            st = FAIL(TCVM_ENOMEM, "out of memory");
+        tcvm__rsubst_free(&m);
+        if (st != TCVM_OK) return st;
+    }
+    TRY(check_annotated(d, c, &e, s->imports, s->nimports, s->exports, s->nexports));
     TRY(grow(d, c, (void **)&s->imports, s->nimports, &s->cimports, sizeof e));
     s->imports[s->nimports++] = e;
     return add_cext(d, c, s, &e);
@@ -1711,7 +1879,7 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     e.name_size = nn;
     e.sort = sort;
     e.td = item_td(s, sort, idx);
-    if (e.td.kind == TCVM__TD_RESOURCE && !e.td.rname) {
+    if (e.td.kind == TCVM__TD_RESOURCE) { /* the new type index is known by the export name */
         e.td.rname = nm;
         e.td.rname_size = nn;
     }
@@ -1724,9 +1892,11 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             return INVALID("export \"%s\" ascribes a different function type", nm);
         if (sort == TCVM__S_TYPE && asc.td.kind == TCVM__TD_RESOURCE)
             e.td.rname = nm, e.td.rname_size = nn;
+        if (sort == TCVM__S_FUNC) e.td.func = asc.td.func; /* the export's type is the ascribed one */
     } else if (has != 0x00) {
         return MALFORMED("bad export type ascription byte 0x%02x", has);
     }
+    TRY(check_annotated(d, c, &e, s->imports, s->nimports, s->exports, s->nexports));
     TRY(grow(d, c, (void **)&s->exports, s->nexports, &s->cexports, sizeof e));
     s->exports[s->nexports++] = e;
     tcvm__cdef_t def = {0};
@@ -1902,6 +2072,12 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
         k->self_type.import_count = k->import_count;
         k->self_type.exports = k->exports;
         k->self_type.export_count = k->export_count;
+        uint64_t a = 0, b = 0;
+        if (st == TCVM_OK) st = list_size(d, c, k->imports, k->import_count, &a);
+        if (st == TCVM_OK) st = list_size(d, c, k->exports, k->export_count, &b);
+        if (st == TCVM_OK && a + b > TCVM__C_MAX_TYPE_SIZE)
+            st = INVALID("effective type size exceeds the limit of %u", TCVM__C_MAX_TYPE_SIZE);
+        k->self_type.size = a + b;
     }
     scope_free(&s);
     return st;

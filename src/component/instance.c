@@ -1425,6 +1425,9 @@ static tcvm_status_t instantiate(tcvm_cinstance_t *ci, cctx_t *x, const tcvm_com
                 st = instantiate(ci, y, child, &npv, err);
                 if (st != TCVM_OK) break;
                 it.u.inst = y->exports;
+                /* the child's resources, under the ids this component knows them by */
+                for (uint32_t q = 0; st == TCVM_OK && q < d->nfresh; q++)
+                    st = bind_res(x, d->fresh_to[q], lookup_res(y, d->fresh_from[q]));
             }
             st = sp_push(x, TCVM__S_INSTANCE, it);
             break;

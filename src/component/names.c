@@ -122,15 +122,22 @@ static bool interface_ok(const char *s, size_t n)
     return true;
 }
 
+/* prefix<...> where the text ends with '>' or continues with ",integrity=<...>" */
 static bool bracketed(const char *s, size_t n, const char *prefix, const char **in, size_t *in_n)
 {
     size_t pl = strlen(prefix);
     if (n < pl + 1 || memcmp(s, prefix, pl) != 0) return false;
-    const char *close = memchr(s + pl, '>', n - pl);
-    if (!close) return false;
+    size_t end = n;
+    const char *integ = NULL;
+    for (size_t i = pl; i + 11 < n; i++)
+        if (memcmp(s + i, ">,integrity=", 12) == 0) integ = s + i;
+    if (integ) end = (size_t)(integ - s) + 1;
+    if (s[end - 1] != '>') return false;
     *in = s + pl;
-    *in_n = (size_t)(close - *in);
-    return (size_t)(close - s) + 1 == n || close[1] == ',';
+    *in_n = end - 1 - pl;
+    for (size_t i = 0; i < *in_n; i++)
+        if ((*in)[i] == '<') return false;
+    return true;
 }
 
 bool tcvm__extern_name_ok(const char *s, size_t n, bool import)
@@ -155,14 +162,17 @@ bool tcvm__extern_name_ok(const char *s, size_t n, bool import)
     }
     if (memchr(s, ':', n) && !memchr(s, '<', n)) return interface_ok(s, n);
     if (!import) return label_ok(s, n, false);
+    if (bracketed(s, n, "url=<", &in, &in_n)) return true;
     if (bracketed(s, n, "unlocked-dep=<", &in, &in_n) ||
-        bracketed(s, n, "locked-dep=<", &in, &in_n) || bracketed(s, n, "url=<", &in, &in_n) ||
-        bracketed(s, n, "integrity=<", &in, &in_n))
+        bracketed(s, n, "locked-dep=<", &in, &in_n) || bracketed(s, n, "integrity=<", &in, &in_n))
         return in_n > 0;
     return label_ok(s, n, false);
 }
 
 bool tcvm__extern_name_eq(const char *a, size_t an, const char *b, size_t bn)
 {
-    return an == bn && strncasecmp(a, b, an) == 0;
+    if (an != bn) return false;
+    /* URL, dependency and integrity names compare exactly; kebab names ignoring case */
+    if (memchr(a, '<', an) || memchr(b, '<', bn)) return memcmp(a, b, an) == 0;
+    return strncasecmp(a, b, an) == 0;
 }

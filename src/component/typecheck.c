@@ -182,8 +182,8 @@ static tcvm_status_t subst_val(tcvm_ctypes_t *a, const tcvm__rsubst_t *m, const 
     if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) {
         const tcvm__tdef_t *to = subst_find(m, t->resource);
         if (!to) return TCVM_OK;
-        return tcvm__ctype_make(a, t->kind, NULL, 0, to->resource, to->rname, to->rname_size,
-                                out);
+        return tcvm__ctype_make(a, t->kind, NULL, 0, to->resource, to->rname ? to->rname : t->rname,
+                                to->rname ? to->rname_size : t->rname_size, out);
     }
     tcvm__cmember_t *mm = tcvm__calloc(t->count, sizeof *mm);
     if (!mm) return TCVM_ENOMEM;
@@ -222,10 +222,30 @@ static tcvm_status_t subst_func(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
     return st;
 }
 
+uint64_t tcvm__tdef_size(const tcvm__tdef_t *td)
+{
+    uint64_t n = 1;
+    switch (td->kind) {
+    case TCVM__TD_VAL:
+        return td->val ? td->val->nodes : 1;
+    case TCVM__TD_FUNC:
+        for (uint32_t i = 0; i < td->func->param_count; i++)
+            n += 1 + td->func->params[i].type->nodes;
+        return n + (td->func->result ? td->func->result->nodes : 0);
+    case TCVM__TD_INST:
+        return td->inst->size;
+    case TCVM__TD_COMP:
+        return td->comp->size;
+    default:
+        return 1;
+    }
+}
+
 tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
                                void *(*alloc)(void *ctx, size_t size), void *ctx,
                                tcvm__tdef_t *td)
 {
+    if (m->n == 0) return TCVM_OK; /* nothing to substitute: share the type */
     switch (td->kind) {
     case TCVM__TD_RESOURCE: {
         const tcvm__tdef_t *to = subst_find(m, td->resource);
@@ -250,6 +270,7 @@ tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
         ni->exports = alloc(ctx, (it->count ? it->count : 1) * sizeof *ni->exports);
         if (!ni->exports) return TCVM_ENOMEM;
         ni->count = it->count;
+        ni->size = it->size;
         for (uint32_t i = 0; i < it->count; i++) {
             ni->exports[i] = it->exports[i];
             tcvm_status_t st = tcvm__subst_tdef(a, m, alloc, ctx, &ni->exports[i].td);
@@ -260,5 +281,48 @@ tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
     }
     default:
         return TCVM_OK;
+    }
+}
+
+/* ---- resource ids a type mentions ------------------------------------------------------ */
+
+static void add_id(uint32_t id, uint32_t *ids, uint32_t cap, uint32_t *n)
+{
+    for (uint32_t i = 0; i < *n && i < cap; i++)
+        if (ids[i] == id) return;
+    if (*n < cap) ids[*n] = id;
+    (*n)++;
+}
+
+static void collect_val(const tcvm_ctype_t *t, uint32_t *ids, uint32_t cap, uint32_t *n)
+{
+    if (!t) return;
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) {
+        add_id(t->resource, ids, cap, n);
+        return;
+    }
+    for (uint32_t i = 0; i < t->count; i++) collect_val(t->members[i].type, ids, cap, n);
+}
+
+void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap, uint32_t *n)
+{
+    switch (td->kind) {
+    case TCVM__TD_RESOURCE:
+        add_id(td->resource, ids, cap, n);
+        return;
+    case TCVM__TD_VAL:
+        collect_val(td->val, ids, cap, n);
+        return;
+    case TCVM__TD_FUNC:
+        for (uint32_t i = 0; i < td->func->param_count; i++)
+            collect_val(td->func->params[i].type, ids, cap, n);
+        collect_val(td->func->result, ids, cap, n);
+        return;
+    case TCVM__TD_INST:
+        for (uint32_t i = 0; i < td->inst->count; i++)
+            tcvm__collect_resources(&td->inst->exports[i].td, ids, cap, n);
+        return;
+    default:
+        return;
     }
 }

@@ -14,13 +14,13 @@
 
 /* ---- primitives ------------------------------------------------------------------------ */
 
-#define PRIM(k, sz, al) {k, 0, NULL, 0, NULL, 0, sz, al, 1, 1, NULL}
+#define PRIM(k, sz, al) {k, 0, NULL, 0, NULL, 0, sz, al, 1, 1, 1, NULL}
 static const struct tcvm_ctype prim_types[] = {
     PRIM(TCVM_CT_BOOL, 1, 1), PRIM(TCVM_CT_S8, 1, 1),  PRIM(TCVM_CT_U8, 1, 1),
     PRIM(TCVM_CT_S16, 2, 2),  PRIM(TCVM_CT_U16, 2, 2), PRIM(TCVM_CT_S32, 4, 4),
     PRIM(TCVM_CT_U32, 4, 4),  PRIM(TCVM_CT_S64, 8, 8), PRIM(TCVM_CT_U64, 8, 8),
     PRIM(TCVM_CT_F32, 4, 4),  PRIM(TCVM_CT_F64, 8, 8), PRIM(TCVM_CT_CHAR, 4, 4),
-    {TCVM_CT_STRING, 0, NULL, 0, NULL, 0, 8, 4, 2, 1, NULL},
+    {TCVM_CT_STRING, 0, NULL, 0, NULL, 0, 8, 4, 2, 1, 1, NULL},
 };
 
 static const char *const kind_names[] = {
@@ -152,11 +152,16 @@ static tcvm_status_t layout(struct tcvm_ctype *t)
 {
     bool over = false;
     uint32_t depth = 0;
-    for (uint32_t i = 0; i < t->count; i++)
+    uint64_t nodes = 1;
+    for (uint32_t i = 0; i < t->count; i++) {
         if (t->members[i].type && t->members[i].type->depth > depth)
             depth = t->members[i].type->depth;
+        nodes += 1 + (t->members[i].type ? t->members[i].type->nodes : 0);
+    }
     t->depth = depth + 1;
     if (t->depth > TCVM__C_MAX_TYPE_DEPTH) return TCVM_ELIMIT;
+    if (nodes > TCVM__C_MAX_TYPE_SIZE) return TCVM_ELIMIT;
+    t->nodes = (uint32_t)nodes;
     switch (t->kind) {
     case TCVM_CT_LIST:
         t->size = 8, t->align = 4, t->flat_count = 2;

@@ -29,7 +29,21 @@ typedef struct asset {
     uint8_t *data;
     size_t size;
     uint8_t sha256[TCVM_DIGEST_SIZE];
+    struct upload *up; /* the upload session in progress, or NULL */
 } asset_t;
+
+/* A streamed upload of one asset: the bytes received so far, hashed as they arrive. While busy,
+ * one part is being copied and hashed outside the lock by the request that holds the session;
+ * a session discarded meanwhile is only marked doomed and that request frees it. */
+typedef struct upload {
+    uint8_t *buf;
+    size_t cap;
+    uint64_t received;
+    tcvm_hash_ctx_t *hash;
+    uintptr_t tag; /* the connection the last part came on (0: none) */
+    bool busy;
+    bool doomed;
+} upload_t;
 
 typedef struct sealed_output {
     bool present;
@@ -275,6 +289,7 @@ static tcvm_status_t make_assets(tcvm_host_t *h)
 }
 
 static void start_job_locked(tcvm_host_t *h);
+static void upload_free(upload_t *u);
 
 tcvm_status_t tcvm_host_create(const uint8_t *bundle, size_t size,
                                tcvm_attest_provider_t *provider, tcvm_host_t **out,
@@ -349,6 +364,7 @@ void tcvm_host_destroy(tcvm_host_t *h)
             tcvm__wipe(h->assets[i].data, h->assets[i].size);
             tcvm__free(h->assets[i].data);
         }
+        upload_free(h->assets[i].up); /* no part is in flight once the callers are gone */
     }
     tcvm__free(h->assets);
     for (size_t i = 0; h->outputs && h->m && i < h->m->output_count; i++)
@@ -709,25 +725,89 @@ uint64_t tcvm_host_asset_limit(const tcvm_host_t *h, tcvm_host_asset_kind_t kind
     return a ? a->limit : 0;
 }
 
-tcvm_status_t tcvm_host_upload(tcvm_host_t *h, size_t participant, tcvm_host_asset_kind_t kind,
-                               const char *id, const uint8_t *data, size_t size,
-                               const uint8_t claimed_digest[TCVM_DIGEST_SIZE], tcvm_error_t *err)
+static void upload_free(upload_t *u)
+{
+    if (u == NULL)
+        return;
+    if (u->buf != NULL) {
+        tcvm__wipe(u->buf, (size_t)u->received);
+        tcvm__free(u->buf);
+    }
+    tcvm__hash_free(u->hash);
+    tcvm__free(u);
+}
+
+/* Ends the session of a (recording why), or marks it doomed when a part is being taken. */
+static void discard_locked(tcvm_host_t *h, asset_t *a, const char *why)
+{
+    upload_t *u = a->up;
+    if (u == NULL)
+        return;
+    tcvm_transcript_field_t f[] = {
+        TCVM_TFIELD_STR("participant", participant_id(h, a->owner)),
+        TCVM_TFIELD_STR("kind", tcvm_host_asset_kind_name(a->kind)),
+        TCVM_TFIELD_STR("asset", a->id),
+        TCVM_TFIELD_U64("received", u->received),
+        TCVM_TFIELD_STR("reason", why),
+    };
+    record_locked(h, "upload.discarded", f, 5);
+    a->up = NULL;
+    if (u->busy)
+        u->doomed = true;
+    else
+        upload_free(u);
+}
+
+void tcvm_host_upload_drop(tcvm_host_t *h, uintptr_t tag)
+{
+    if (tag == 0)
+        return;
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < h->asset_count; i++) {
+        if (h->assets[i].up != NULL && h->assets[i].up->tag == tag)
+            discard_locked(h, &h->assets[i], "the uploader's connection closed mid-upload");
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* Makes room for need bytes in u->buf (need <= limit), doubling up to the limit. */
+static bool upload_reserve(upload_t *u, uint64_t need, uint64_t limit)
+{
+    if (need <= u->cap)
+        return true;
+    uint64_t cap = u->cap ? u->cap : 65536;
+    while (cap < need)
+        cap *= 2;
+    if (cap > limit)
+        cap = limit;
+    if (cap > SIZE_MAX)
+        return false;
+    uint8_t *b = tcvm__realloc(u->buf, (size_t)cap);
+    if (b == NULL)
+        return false;
+    u->buf = b;
+    u->cap = (size_t)cap;
+    return true;
+}
+
+tcvm_status_t tcvm_host_upload_part(tcvm_host_t *h, size_t participant,
+                                    tcvm_host_asset_kind_t kind, const char *id,
+                                    const tcvm_host_upload_part_t *part, uint64_t *out_received,
+                                    tcvm_error_t *err)
 {
     const char *kn = tcvm_host_asset_kind_name(kind);
     char request[128];
     snprintf(request, sizeof request, "upload %s %.64s", kn, id);
-    /* Hash before taking the lock: the slow part of an upload never holds up anyone else. */
-    uint8_t sha[TCVM_DIGEST_SIZE];
-    tcvm_status_t hst = tcvm__sha256(data, size, sha);
-    uint8_t *copy = hst == TCVM_OK ? tcvm__memdup(data, size) : NULL;
+    if (out_received != NULL)
+        *out_received = 0;
+    const uint8_t *data = part->data ? part->data : (const uint8_t *)"";
+    uint64_t size = part->size;
 
     pthread_mutex_lock(&h->lock);
     asset_t *a = find_asset(h, kind, id);
-    tcvm_status_t st;
-    if (hst != TCVM_OK || copy == NULL) {
-        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_ENOMEM,
-                           "out of memory taking the upload");
-    } else if (a == NULL) {
+    upload_t *u = NULL;
+    tcvm_status_t st = TCVM_OK;
+    if (a == NULL) {
         st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_POLICY,
                            "the manifest names no %s \"%.64s\"", kn, id);
     } else if (a->owner != participant) {
@@ -741,11 +821,92 @@ tcvm_status_t tcvm_host_upload(tcvm_host_t *h, size_t participant, tcvm_host_ass
     } else if (a->present) {
         st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_POLICY,
                            "%s %s is already in; an asset is uploaded once", kn, a->id);
-    } else if ((uint64_t)size > a->limit) {
-        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_ELIMIT,
-                           "%s %s is %zu bytes, over its limit of %llu bytes", kn, a->id, size,
-                           (unsigned long long)a->limit);
-    } else if (!tcvm__ct_equal(sha, claimed_digest, TCVM_DIGEST_SIZE)) {
+    } else if (a->up != NULL && a->up->busy) {
+        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_STATE,
+                           "%s %s: another part of its upload is being received", kn, a->id);
+    } else if (part->offset != 0 && a->up == NULL) {
+        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_STATE,
+                           "%s %s: no upload in progress; the first part starts at offset 0, "
+                           "not %llu",
+                           kn, a->id, (unsigned long long)part->offset);
+    } else if (part->offset != 0 && part->tag != a->up->tag) {
+        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_STATE,
+                           "%s %s: its upload in progress came on another connection; each "
+                           "upload continues on its own connection",
+                           kn, a->id);
+    } else if (part->offset != 0 && part->offset != a->up->received) {
+        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_STATE,
+                           "%s %s: parts in order only; the next part starts at offset %llu, "
+                           "not %llu",
+                           kn, a->id, (unsigned long long)a->up->received,
+                           (unsigned long long)part->offset);
+    } else {
+        if (part->offset == 0 && a->up != NULL)
+            discard_locked(h, a, "the uploader started the upload again from offset 0");
+        if (a->up == NULL) {
+            upload_t *fresh = tcvm__calloc(1, sizeof *fresh);
+            if (fresh == NULL || tcvm__hash_init(TCVM_HASH_SHA256, &fresh->hash) != TCVM_OK) {
+                tcvm__free(fresh);
+                fresh = NULL;
+            }
+            a->up = fresh;
+        }
+        if (a->up == NULL) {
+            st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_ENOMEM,
+                               "out of memory taking the upload");
+        } else if (size > a->limit || a->up->received + size > a->limit) {
+            uint64_t total = a->up->received + size;
+            discard_locked(h, a, "the upload passed the asset's limit");
+            st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_ELIMIT,
+                               "%s %s is %llu bytes%s, over its limit of %llu bytes", kn, a->id,
+                               (unsigned long long)total, part->last ? "" : " so far",
+                               (unsigned long long)a->limit);
+        } else {
+            u = a->up;
+            u->busy = true;
+            u->tag = part->tag;
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
+    if (u == NULL)
+        return st;
+
+    /* Copy and hash outside the lock: the slow part of an upload never holds up anyone else. */
+    uint8_t sha[TCVM_DIGEST_SIZE];
+    bool ok = upload_reserve(u, u->received + size, a->limit);
+    if (ok && size) {
+        memcpy(u->buf + u->received, data, (size_t)size);
+        ok = tcvm__hash_update(u->hash, data, (size_t)size) == TCVM_OK;
+    }
+    if (ok && part->last) {
+        ok = tcvm__hash_final(u->hash, sha) == TCVM_OK;
+        u->hash = NULL;
+    }
+    if (ok)
+        u->received += size;
+
+    pthread_mutex_lock(&h->lock);
+    u->busy = false;
+    if (u->doomed) {
+        upload_free(u);
+        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_STATE,
+                           "%s %s: the upload was discarded while this part arrived", kn, a->id);
+    } else if (!ok) {
+        discard_locked(h, a, "out of memory");
+        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_ENOMEM,
+                           "out of memory taking the upload");
+    } else if (h->state != TCVM_HOST_PROVISIONING) {
+        discard_locked(h, a, "uploads closed");
+        st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_STATE,
+                           "uploads are closed: the runtime is %s",
+                           tcvm_host_state_name(h->state));
+    } else if (!part->last) {
+        if (out_received != NULL)
+            *out_received = u->received;
+        st = TCVM_OK;
+    } else if (part->claimed_digest == NULL ||
+               !tcvm__ct_equal(sha, part->claimed_digest, TCVM_DIGEST_SIZE)) {
+        discard_locked(h, a, "the digest did not match");
         st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_POLICY,
                            "%s %s: the bytes received do not have the SHA-256 the uploader "
                            "stated (damaged in transit?)",
@@ -753,34 +914,50 @@ tcvm_status_t tcvm_host_upload(tcvm_host_t *h, size_t participant, tcvm_host_ass
     } else if (a->has_digest && !tcvm__ct_equal(sha, a->digest, TCVM_DIGEST_SIZE)) {
         char hex[65];
         tcvm__hex_encode(sha, 32, hex, sizeof hex);
+        discard_locked(h, a, "the digest did not match");
         st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_HOST_POLICY,
                            "%s %s has SHA-256 %s, not the digest the manifest names", kn, a->id,
                            hex);
     } else {
-        a->data = copy;
-        a->size = size;
-        memcpy(a->sha256, sha, sizeof sha);
-        a->present = true;
-        copy = NULL;
-        h->assets_in++;
-        tcvm_transcript_field_t f[] = {
-            TCVM_TFIELD_STR("participant", participant_id(h, participant)),
-            TCVM_TFIELD_STR("kind", kn),
-            TCVM_TFIELD_STR("asset", a->id),
-            TCVM_TFIELD_U64("size", size),
-            TCVM_TFIELD_HEX("sha256", sha, TCVM_DIGEST_SIZE),
-        };
-        record_locked(h, "upload.accepted", f, 5);
-        st = TCVM_OK;
-        if (h->assets_in == h->asset_count && h->state == TCVM_HOST_PROVISIONING)
-            start_job_locked(h);
+        /* commit: the session's buffer becomes the asset, all at once under the lock */
+        a->up = NULL;
+        a->size = (size_t)u->received;
+        a->data = u->buf ? u->buf : tcvm__calloc(1, 1);
+        u->buf = NULL;
+        upload_free(u);
+        if (a->data == NULL) {
+            st = refuse_locked(h, participant, "upload.refused", request, err, TCVM_ENOMEM,
+                               "out of memory taking the upload");
+        } else {
+            memcpy(a->sha256, sha, sizeof sha);
+            a->present = true;
+            h->assets_in++;
+            if (out_received != NULL)
+                *out_received = a->size;
+            tcvm_transcript_field_t f[] = {
+                TCVM_TFIELD_STR("participant", participant_id(h, participant)),
+                TCVM_TFIELD_STR("kind", kn),
+                TCVM_TFIELD_STR("asset", a->id),
+                TCVM_TFIELD_U64("size", a->size),
+                TCVM_TFIELD_HEX("sha256", sha, TCVM_DIGEST_SIZE),
+            };
+            record_locked(h, "upload.accepted", f, 5);
+            st = TCVM_OK;
+            if (h->assets_in == h->asset_count && h->state == TCVM_HOST_PROVISIONING)
+                start_job_locked(h);
+        }
     }
     pthread_mutex_unlock(&h->lock);
-    if (copy != NULL) {
-        tcvm__wipe(copy, size);
-        tcvm__free(copy);
-    }
     return st;
+}
+
+tcvm_status_t tcvm_host_upload(tcvm_host_t *h, size_t participant, tcvm_host_asset_kind_t kind,
+                               const char *id, const uint8_t *data, size_t size,
+                               const uint8_t claimed_digest[TCVM_DIGEST_SIZE], tcvm_error_t *err)
+{
+    tcvm_host_upload_part_t part = {
+        .offset = 0, .data = data, .size = size, .last = true, .claimed_digest = claimed_digest};
+    return tcvm_host_upload_part(h, participant, kind, id, &part, NULL, err);
 }
 
 tcvm_status_t tcvm_host_outputs_json(tcvm_host_t *h, size_t participant, char **out,

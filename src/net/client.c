@@ -11,6 +11,10 @@
 #include "tcvm/net.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <time.h>
@@ -358,4 +362,76 @@ tcvm_status_t tcvm_net_client_request(tcvm_net_client_t *c, const char *method, 
     *out = copy;
     *out_size = c->response.size;
     return TCVM_OK;
+}
+
+tcvm_status_t tcvm_net_client_upload(tcvm_net_client_t *c, const char *collection,
+                                     const char *id, const char *path, size_t part_size,
+                                     tcvm_net_upload_result_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (part_size == 0 || part_size > TCVM_NET_UPLOAD_PART_MAX)
+        part_size = TCVM_NET_UPLOAD_PART_MAX;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return tcvm__errorf(&c->err, TCVM_EIO, "cannot open %s: %s", path, strerror(errno));
+    struct stat st_file;
+    if (fstat(fileno(f), &st_file) != 0 || !S_ISREG(st_file.st_mode)) {
+        fclose(f);
+        return tcvm__errorf(&c->err, TCVM_EIO, "%s is not a regular file", path);
+    }
+    uint64_t total = (uint64_t)st_file.st_size;
+    uint8_t *part = tcvm__malloc(part_size);
+    tcvm_hash_ctx_t *hash = NULL;
+    tcvm_status_t st = part == NULL ? TCVM_ENOMEM : tcvm__hash_init(TCVM_HASH_SHA256, &hash);
+    if (st != TCVM_OK) {
+        tcvm__free(part);
+        fclose(f);
+        return tcvm__errorf(&c->err, st, "out of memory");
+    }
+    uint64_t offset = 0;
+    for (;;) {
+        size_t want = total - offset < part_size ? (size_t)(total - offset) : part_size;
+        size_t got = want ? fread(part, 1, want, f) : 0;
+        if (got != want) {
+            st = tcvm__errorf(&c->err, TCVM_EIO, "%s: read failed or the file shrank at byte %llu",
+                              path, (unsigned long long)(offset + got));
+            break;
+        }
+        bool last = offset + got == total;
+        char header[128] = "";
+        if ((st = tcvm__hash_update(hash, part, got)) != TCVM_OK)
+            break;
+        if (last) {
+            if (fgetc(f) != EOF) {
+                st = tcvm__errorf(&c->err, TCVM_EIO, "%s grew while it was uploaded", path);
+                break;
+            }
+            st = tcvm__hash_final(hash, out->sha256);
+            hash = NULL;
+            if (st != TCVM_OK)
+                break;
+            char hex[65];
+            tcvm__hex_encode(out->sha256, 32, hex, sizeof hex);
+            snprintf(header, sizeof header, "%s: %s", TCVM_NET_DIGEST_HEADER, hex);
+        }
+        char target[256];
+        snprintf(target, sizeof target, "/v1/%.16s/%.64s?offset=%llu&last=%d", collection, id,
+                 (unsigned long long)offset, last ? 1 : 0);
+        tcvm_seal_free(out->response);
+        out->response = NULL;
+        st = tcvm_net_client_request(c, "PUT", target, part, got, last ? header : NULL,
+                                     &out->code, &out->response, &out->response_size);
+        if (st != TCVM_OK)
+            break;
+        out->parts++;
+        offset += got;
+        out->sent = offset;
+        if (out->code != 200 || last)
+            break;
+    }
+    tcvm__hash_free(hash);
+    tcvm__wipe(part, part_size);
+    tcvm__free(part);
+    fclose(f);
+    return st;
 }

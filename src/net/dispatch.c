@@ -104,18 +104,20 @@ static bool hex64(const char *hex, uint8_t out[32])
     return hex != NULL && strlen(hex) == 64 && tcvm__hex_decode(hex, 64, out, 32);
 }
 
-static void do_evidence(tcvm_host_t *host, size_t p, const char *query, tcvm_net_reply_t *out)
+static bool evidence_nonce(const char *query, uint8_t nonce[TCVM_HOST_NONCE_SIZE])
 {
     struct evkeyvalq params;
     TAILQ_INIT(&params);
-    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
     bool ok = query != NULL && evhttp_parse_query_str(query, &params) == 0 &&
               hex64(evhttp_find_header(&params, "nonce"), nonce);
     evhttp_clear_headers(&params);
-    if (!ok) {
-        reply_error(out, TCVM_EINVAL, "give ?nonce= with 64 hex digits (a fresh 32-byte nonce)");
-        return;
-    }
+    return ok;
+}
+
+void tcvm__net_evidence_reply(tcvm_host_t *host, size_t p,
+                              const uint8_t nonce[TCVM_HOST_NONCE_SIZE], tcvm_net_reply_t *out)
+{
+    out->body = (tcvm_buf_t){0};
     uint8_t *ev = NULL;
     size_t size = 0;
     tcvm_error_t err = {0};
@@ -128,27 +130,106 @@ static void do_evidence(tcvm_host_t *host, size_t p, const char *query, tcvm_net
     tcvm_seal_free(ev);
 }
 
-static void do_upload(tcvm_host_t *host, size_t p, tcvm_host_asset_kind_t kind, const char *id,
-                      const char *digest_header, const uint8_t *body, size_t size,
-                      tcvm_net_reply_t *out)
+bool tcvm__net_evidence_request(bool put, const char *uri_text,
+                                uint8_t out_nonce[TCVM_HOST_NONCE_SIZE])
 {
-    uint8_t claimed[TCVM_DIGEST_SIZE];
-    if (!hex64(digest_header, claimed)) {
-        tcvm_host_record_refusal(host, p, "upload", "no " TCVM_NET_DIGEST_HEADER " header");
-        reply_error(out, TCVM_EINVAL,
-                    "state the SHA-256 of the body in the " TCVM_NET_DIGEST_HEADER " header");
+    if (put || uri_text == NULL)
+        return false;
+    struct evhttp_uri *uri = evhttp_uri_parse_with_flags(uri_text, 0);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    bool ok = path != NULL && strcmp(path, "/v1/evidence") == 0 &&
+              evidence_nonce(evhttp_uri_get_query(uri), out_nonce);
+    if (uri != NULL)
+        evhttp_uri_free(uri);
+    return ok;
+}
+
+static void do_evidence(tcvm_host_t *host, size_t p, const char *query, tcvm_net_reply_t *out)
+{
+    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
+    if (!evidence_nonce(query, nonce)) {
+        reply_error(out, TCVM_EINVAL, "give ?nonce= with 64 hex digits (a fresh 32-byte nonce)");
         return;
     }
+    tcvm__net_evidence_reply(host, p, nonce, out);
+}
+
+/* A decimal offset of at most 15 digits (below 2^50, far above any asset limit). */
+static bool parse_offset(const char *text, uint64_t *out)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (n == 0 || n > 15)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(text[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The part an upload request is: no query is the whole asset in one part (offset 0, last);
+ * otherwise ?offset=N&last=0|1, both required, nothing else. */
+static bool upload_part_params(const char *query, uint64_t *offset, bool *last)
+{
+    *offset = 0;
+    *last = true;
+    if (query == NULL || *query == '\0')
+        return true;
+    struct evkeyvalq params;
+    TAILQ_INIT(&params);
+    bool ok = evhttp_parse_query_str(query, &params) == 0;
+    const char *o = ok ? evhttp_find_header(&params, "offset") : NULL;
+    const char *l = ok ? evhttp_find_header(&params, "last") : NULL;
+    size_t count = 0;
+    for (struct evkeyval *kv = params.tqh_first; kv != NULL; kv = kv->next.tqe_next)
+        count++;
+    ok = ok && count == 2 && parse_offset(o, offset) && l != NULL &&
+         (strcmp(l, "0") == 0 || strcmp(l, "1") == 0);
+    if (ok)
+        *last = l[0] == '1';
+    evhttp_clear_headers(&params);
+    return ok;
+}
+
+static void do_upload(tcvm_host_t *host, size_t p, tcvm_host_asset_kind_t kind, const char *id,
+                      const char *query, const char *digest_header, const uint8_t *body,
+                      size_t size, uintptr_t tag, tcvm_net_reply_t *out)
+{
+    tcvm_host_upload_part_t part = {.data = body, .size = size, .tag = tag};
+    if (!upload_part_params(query, &part.offset, &part.last)) {
+        tcvm_host_record_refusal(host, p, "upload", "malformed part parameters");
+        reply_error(out, TCVM_EINVAL,
+                    "an upload part takes ?offset=N&last=0|1 (or no query for the whole asset)");
+        return;
+    }
+    uint8_t claimed[TCVM_DIGEST_SIZE];
+    if (part.last) {
+        if (!hex64(digest_header, claimed)) {
+            tcvm_host_record_refusal(host, p, "upload", "no " TCVM_NET_DIGEST_HEADER " header");
+            reply_error(out, TCVM_EINVAL,
+                        "state the SHA-256 of the asset in the " TCVM_NET_DIGEST_HEADER
+                        " header of its last part");
+            return;
+        }
+        part.claimed_digest = claimed;
+    }
     tcvm_error_t err = {0};
-    tcvm_status_t st = tcvm_host_upload(host, p, kind, id, body ? body : (const uint8_t *)"",
-                                        size, claimed, &err);
+    uint64_t received = 0;
+    tcvm_status_t st = tcvm_host_upload_part(host, p, kind, id, &part, &received, &err);
     if (st != TCVM_OK) {
         reply_error(out, st, err.message);
         return;
     }
-    json_t *j = json_pack("{s:s, s:s, s:I, s:s}", "accepted", tcvm_host_asset_kind_name(kind),
-                          "id", id, "size", (json_int_t)size, "state",
-                          tcvm_host_state_name(tcvm_host_state(host)));
+    json_t *j = part.last ? json_pack("{s:s, s:s, s:I, s:s}", "accepted",
+                                      tcvm_host_asset_kind_name(kind), "id", id, "size",
+                                      (json_int_t)received, "state",
+                                      tcvm_host_state_name(tcvm_host_state(host)))
+                          : json_pack("{s:s, s:s, s:I}", "receiving",
+                                      tcvm_host_asset_kind_name(kind), "id", id, "received",
+                                      (json_int_t)received);
     char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(j);
     reply(out, 200, "application/json", text ? text : "{}", text ? strlen(text) : 2);
@@ -173,7 +254,7 @@ static void do_sealed(tcvm_host_t *host, size_t p, const char *id, bool log,
 
 void tcvm__net_dispatch(tcvm_host_t *host, size_t p, bool put, const char *uri_text,
                         const char *digest_header, const uint8_t *body, size_t body_size,
-                        tcvm_net_reply_t *out)
+                        uintptr_t tag, tcvm_net_reply_t *out)
 {
     out->body = (tcvm_buf_t){0};
     struct evhttp_uri *uri = uri_text ? evhttp_uri_parse_with_flags(uri_text, 0) : NULL;
@@ -215,9 +296,10 @@ void tcvm__net_dispatch(tcvm_host_t *host, size_t p, bool put, const char *uri_t
             reply_error(out, st, tcvm_status_message(st));
         tcvm_seal_free(text);
     } else if ((id = id_after(path, "/v1/components/")) != NULL) {
-        do_upload(host, p, TCVM_HOST_COMPONENT, id, digest_header, body, body_size, out);
+        do_upload(host, p, TCVM_HOST_COMPONENT, id, query, digest_header, body, body_size, tag,
+                  out);
     } else if ((id = id_after(path, "/v1/inputs/")) != NULL) {
-        do_upload(host, p, TCVM_HOST_INPUT, id, digest_header, body, body_size, out);
+        do_upload(host, p, TCVM_HOST_INPUT, id, query, digest_header, body, body_size, tag, out);
     } else {
         reply_error(out, TCVM_ENOENT, "no such endpoint (see docs/api.md)");
     }

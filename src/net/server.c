@@ -5,9 +5,12 @@
  * handshake (only manifest signing keys get through); each request then looks up the
  * participant from the connection's verified client key and hands the request to the runtime
  * (tcvm/host.h), which decides. This file holds the connection side: the TLS bufferevents, who
- * is asking, the body and the reply; dispatch.c turns a request into a reply. No policy lives
- * here except the per-body size cap evhttp enforces before the body is read (the largest asset
- * limit). The endpoints are documented in docs/api.md.
+ * is asking, the body and the reply; dispatch.c turns a request into a reply. Evidence requests
+ * go to a worker thread (asking the TEE for a report can be slow) and their replies come back
+ * to the loop through event_base_once, so no request waits for the TEE. No policy lives
+ * here except the per-body size cap evhttp enforces before the body is read (one upload part,
+ * TCVM_NET_UPLOAD_PART_MAX) and telling the runtime when a connection that carried upload parts
+ * closes, so that its unfinished upload is discarded. The endpoints are documented in docs/api.md.
  */
 #include "tcvm/net.h"
 
@@ -19,11 +22,23 @@
 #include <event2/http.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include "base/base.h"
 #include "crypto/tls.h"
 #include "net/net_internal.h"
+
+/* An evidence request on its way through the worker thread and back to the loop. */
+typedef struct evidence_job {
+    struct evidence_job *next;
+    tcvm_net_server_t *s;
+    struct evhttp_request *req;
+    size_t p;
+    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
+    tcvm_net_reply_t reply;
+} evidence_job_t;
 
 struct tcvm_net_server {
     tcvm_host_t *host;
@@ -34,6 +49,14 @@ struct tcvm_net_server {
     void (*log)(void *arg, const char *line);
     void *log_arg;
     unsigned long tls_refused;
+    /* the evidence worker: asking the TEE can be slow, so it never runs on the event loop */
+    pthread_t worker;
+    bool worker_running;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+    evidence_job_t *queue, *queue_tail;
+    evidence_job_t *undelivered; /* replies the loop could not be handed (out of memory) */
 };
 
 static void logf_(tcvm_net_server_t *s, const char *fmt, ...) TCVM__PRINTF(2, 3);
@@ -114,6 +137,55 @@ static void send_reply(struct evhttp_request *req, const tcvm_net_reply_t *r)
     evbuffer_free(b);
 }
 
+/* On the loop thread: sends a finished evidence reply. A request whose connection closed in the
+ * meantime was detached by evhttp and is freed by evhttp_send_reply. */
+static void deliver(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    evidence_job_t *j = arg;
+    logf_(j->s, "%s GET /v1/evidence -> %d", tcvm_host_manifest(j->s->host)->participants[j->p].id,
+          j->reply.code);
+    send_reply(j->req, &j->reply);
+    tcvm__buf_free(&j->reply.body);
+    tcvm__free(j);
+}
+
+static void *evidence_worker(void *arg)
+{
+    tcvm_net_server_t *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (s->queue == NULL && !s->stopping)
+            pthread_cond_wait(&s->wake, &s->lock);
+        evidence_job_t *j = s->queue;
+        if (j == NULL) { /* stopping, and the queue is drained */
+            pthread_mutex_unlock(&s->lock);
+            return NULL;
+        }
+        s->queue = j->next;
+        if (s->queue == NULL)
+            s->queue_tail = NULL;
+        pthread_mutex_unlock(&s->lock);
+        tcvm__net_evidence_reply(s->host, j->p, j->nonce, &j->reply);
+        struct timeval now = {0, 0};
+        if (event_base_once(s->base, -1, EV_TIMEOUT, deliver, j, &now) != 0) {
+            pthread_mutex_lock(&s->lock);
+            j->next = s->undelivered;
+            s->undelivered = j;
+            pthread_mutex_unlock(&s->lock);
+        }
+    }
+}
+
+/* A connection that carried upload parts closed (the client left, or evhttp's idle timeout
+ * closed it): an upload it left unfinished is discarded whole. */
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+    tcvm_net_server_t *s = arg;
+    tcvm_host_upload_drop(s->host, (uintptr_t)conn);
+}
+
 static void handle(struct evhttp_request *req, void *arg)
 {
     tcvm_net_server_t *s = arg;
@@ -127,6 +199,37 @@ static void handle(struct evhttp_request *req, void *arg)
         return;
     }
     const char *who = tcvm_host_manifest(s->host)->participants[p].id;
+    /* A reply is written as more than one TLS record: without TCP_NODELAY the last one waits for
+     * the client's delayed ACK (about 40 ms per request, which a sequence of upload parts pays
+     * on every part). */
+    struct evhttp_connection *rconn = evhttp_request_get_connection(req);
+    struct bufferevent *rbev = rconn ? evhttp_connection_get_bufferevent(rconn) : NULL;
+    evutil_socket_t rfd = rbev ? bufferevent_getfd(rbev) : -1;
+    if (rfd >= 0) {
+        int one = 1;
+        (void)setsockopt(rfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
+    if (s->worker_running && tcvm__net_evidence_request(method == EVHTTP_REQ_PUT, uri, nonce)) {
+        evidence_job_t *j = tcvm__calloc(1, sizeof *j);
+        if (j == NULL) {
+            evhttp_send_error(req, 500, "Internal Server Error");
+            return;
+        }
+        j->s = s;
+        j->req = req;
+        j->p = p;
+        memcpy(j->nonce, nonce, sizeof nonce);
+        pthread_mutex_lock(&s->lock);
+        if (s->queue_tail)
+            s->queue_tail->next = j;
+        else
+            s->queue = j;
+        s->queue_tail = j;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        return; /* answered by deliver() */
+    }
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t size = evbuffer_get_length(in);
     /* evbuffer_pullup makes the body contiguous in place (no second copy of the body). */
@@ -137,10 +240,21 @@ static void handle(struct evhttp_request *req, void *arg)
     }
     const char *digest =
         evhttp_find_header(evhttp_request_get_input_headers(req), TCVM_NET_DIGEST_HEADER);
-    tcvm__net_dispatch(s->host, p, method == EVHTTP_REQ_PUT, uri, digest, body, size, &r);
+    struct evhttp_connection *conn = evhttp_request_get_connection(req);
+    if (method == EVHTTP_REQ_PUT && conn != NULL)
+        evhttp_connection_set_closecb(conn, on_close, s);
+    tcvm__net_dispatch(s->host, p, method == EVHTTP_REQ_PUT, uri, digest, body, size,
+                       (uintptr_t)conn, &r);
     evbuffer_drain(in, size);
-    logf_(s, "%s %s %.200s -> %d", who, method == EVHTTP_REQ_PUT ? "PUT" : "GET",
-          uri ? uri : "?", r.code);
+    if (s->log != NULL) {
+        /* the target is the client's text: keep control characters out of the operator's log */
+        char shown[201];
+        size_t n = 0;
+        for (const char *u = uri ? uri : "?"; *u && n < sizeof shown - 1; u++)
+            shown[n++] = (*u >= 0x20 && *u < 0x7f) ? *u : '?';
+        shown[n] = '\0';
+        logf_(s, "%s %s %s -> %d", who, method == EVHTTP_REQ_PUT ? "PUT" : "GET", shown, r.code);
+    }
     send_reply(req, &r);
     tcvm__buf_free(&r.body);
 }
@@ -158,6 +272,8 @@ tcvm_status_t tcvm_net_server_new(tcvm_host_t *host, const char *address, uint16
     s->host = host;
     s->log = log;
     s->log_arg = log_arg;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
     const tcvm_manifest_t *m = tcvm_host_manifest(host);
     uint8_t(*keys)[32] = tcvm__calloc(m->participant_count, 32);
     if (keys == NULL) {
@@ -177,18 +293,10 @@ tcvm_status_t tcvm_net_server_new(tcvm_host_t *host, const char *address, uint16
         st = tcvm__errorf(err, TCVM_NET_FAILED, "cannot set up the event loop");
         goto fail;
     }
-    /* evhttp refuses a body over this before reading it (413); each asset's own limit is
-     * checked by the runtime. */
-    uint64_t max_body = 0;
-    for (size_t i = 0; i < m->component_count; i++) {
-        uint64_t l = tcvm_host_asset_limit(host, TCVM_HOST_COMPONENT, m->components[i].id);
-        max_body = l > max_body ? l : max_body;
-    }
-    for (size_t i = 0; i < m->input_count; i++) {
-        uint64_t l = tcvm_host_asset_limit(host, TCVM_HOST_INPUT, m->inputs[i].id);
-        max_body = l > max_body ? l : max_body;
-    }
-    evhttp_set_max_body_size(s->http, (ev_ssize_t)max_body);
+    /* evhttp refuses a body over this before reading it (413): an upload comes in parts of at
+     * most this size, so no request makes the server hold more than one part; each asset's
+     * own limit is checked by the runtime as its parts arrive. */
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)TCVM_NET_UPLOAD_PART_MAX);
     evhttp_set_max_headers_size(s->http, 16384);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_PUT);
     evhttp_set_timeout(s->http, 120);
@@ -209,6 +317,8 @@ tcvm_status_t tcvm_net_server_new(tcvm_host_t *host, const char *address, uint16
         else if (ss.ss_family == AF_INET6)
             s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
     }
+    /* without the worker, evidence is answered on the loop like any request */
+    s->worker_running = pthread_create(&s->worker, NULL, evidence_worker, s) == 0;
     *out = s;
     return TCVM_OK;
 fail:
@@ -235,6 +345,16 @@ void tcvm_net_server_destroy(tcvm_net_server_t *s)
 {
     if (s == NULL)
         return;
+    if (s->worker_running) {
+        /* the worker answers what is queued, hands it to the loop, and ends; the loop then
+         * delivers those replies while the connections still exist */
+        pthread_mutex_lock(&s->lock);
+        s->stopping = true;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->worker, NULL);
+        event_base_loop(s->base, EVLOOP_NONBLOCK);
+    }
     if (s->http)
         evhttp_free(s->http);
     /* Closing connections defers the release of their TLS bufferevents to the loop: run it
@@ -243,6 +363,14 @@ void tcvm_net_server_destroy(tcvm_net_server_t *s)
         event_base_loop(s->base, EVLOOP_NONBLOCK);
         event_base_free(s->base);
     }
+    while (s->undelivered != NULL) { /* their requests went with their connections */
+        evidence_job_t *j = s->undelivered;
+        s->undelivered = j->next;
+        tcvm__buf_free(&j->reply.body);
+        tcvm__free(j);
+    }
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
     tcvm__tls_server_free(s->tls);
     tcvm__free(s);
 }

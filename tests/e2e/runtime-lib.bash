@@ -52,14 +52,17 @@ EOF2
   "$cli" manifest sign "$1.bundle.json" --key keys/vendor.sign.pem >/dev/null
 }
 
-# start NAME: a runtime for NAME.bundle.json; sets url
+# start NAME: a runtime for NAME.bundle.json (extra `2cvm serve` options in serve_extra); sets
+# url and server_pid
 start() {
   local d
   d=$("$cli" manifest digest "$1.json" | grep -oE '[0-9a-f]{64}' | head -1)
   rm -f "$1.port"
   "$cli" serve "$1.bundle.json" --provider sim --sim-dir simkeys --measurement "$meas" --host-data "$d" \
-    --listen 127.0.0.1:0 --port-file "$1.port" --quiet >"$1.serve.out" 2>"$1.serve.err" &
-  pids+=($!)
+    --listen 127.0.0.1:0 --port-file "$1.port" --quiet ${serve_extra[@]+"${serve_extra[@]}"} \
+    >"$1.serve.out" 2>"$1.serve.err" &
+  server_pid=$!
+  pids+=($server_pid)
   for _ in $(seq 100); do [ -s "$1.port" ] && break; sleep 0.05; done
   [ -s "$1.port" ] || { echo "FAILED: runtime $1 did not start"; cat "$1.serve.err"; exit 1; }
   url=https://127.0.0.1:$(cat "$1.port")

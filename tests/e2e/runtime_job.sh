@@ -27,7 +27,15 @@ run_case() { # run_case NAME COMPONENT LIMITS STATUS_PATTERN
   grep -q '"type":"output.sealed"' "$name.t.jsonl" && fail "$name: an output was sealed"
 }
 
+serve_extra=(--exit-when-finished --linger 4)
 run_case trap job_trap '{"memory": "1MiB", "fuel": 100000000}' "component job trapped: trap: unreachable executed"
+# --exit-when-finished: the runtime stops serving 4 s after the job ended
+for _ in $(seq 150); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server_pid" 2>/dev/null; then fail "serve --exit-when-finished still running"; else
+  wait "$server_pid"; rc=$?; [ "$rc" = 0 ] || fail "serve --exit-when-finished exited $rc"
+  grep -q "^stopped; state FAILED" trap.serve.out || fail "serve did not say it stopped: $(cat trap.serve.out)"
+fi
+serve_extra=()
 run_case fuel job_loop '{"memory": "1MiB", "fuel": 5000000}' "component job ran out of fuel .limit 5000000."
 run_case time job_loop '{"memory": "1MiB", "time": "1s"}' "component job ran past its time limit"
 run_case memory job_memory '{"memory": "4MiB", "fuel": 100000000}' "component job trapped: trap: unreachable executed"

@@ -6,8 +6,10 @@
 # party can still do what it may). Cases: the runtime refusing to start (missing consent,
 # HOST_DATA not the manifest digest, measurement not accepted); a stranger's TLS certificate;
 # simulated evidence without --allow-simulated; evidence for another manifest; a stale nonce;
-# uploads of another's asset, with a wrong digest, over the limit, twice, cut off mid-body, after
-# the job started; fetching an output one does not receive; a tampered transcript.
+# uploads of another's asset, with a wrong digest, over the limit (whole, and streamed: refused at
+# the part that passes it), twice, cut off mid-body, parts out of order, abandoned mid-upload
+# then uploaded again in several parts, after the job started; fetching an output one does not
+# receive; a tampered transcript.
 # Usage: bash runtime_refusals.sh 2CVM SHARED_DIR
 set -uo pipefail
 cli=$(realpath "$1")
@@ -115,7 +117,7 @@ expect 0 '"state":"PROVISIONING"' -- c hospital-b status
 # attestation: simulated without --allow-simulated; another manifest; a stale nonce
 expect 1 "NOT VERIFIED: attestation refused \(simulated\)" -- \
   "$cli" client verify --url "$url" --manifest bundle.json --key keys/vendor.sign.pem
-expect 1 "nothing was sent to the runtime" -- \
+expect 1 "nothing but the evidence request was sent to the runtime" -- \
   "$cli" client upload --component risk-model risk-model.wasm --url "$url" --manifest bundle.json --key keys/vendor.sign.pem
 status_has vendor '"id":"risk-model","owner":"vendor","present":false'
 expect 1 "NOT VERIFIED: attestation refused \(host_data\)" -- \
@@ -139,6 +141,14 @@ expect 1 "REFUSED upload: HTTP 403: component risk-model has SHA-256 .* not the 
 head -c 70000 /dev/zero > big.csv
 expect 1 "REFUSED upload: HTTP 413: input records-a is 70000 bytes, over its limit of 65536 bytes" -- \
   c hospital-a upload --input records-a big.csv
+# streamed in parts, an oversized upload is refused at the part that passes the limit, before
+# the rest of the file is sent, and its session is discarded
+head -c 204800 /dev/zero > bigger.csv
+expect 1 "part 5 refused, 81920 bytes sent in all" -- \
+  c hospital-a upload --input records-a --part-size 16384 bigger.csv
+expect 1 "REFUSED upload: HTTP 413: input records-a is 81920 bytes so far, over its limit of 65536 bytes" -- \
+  c hospital-a upload --input records-a --part-size 16384 bigger.csv
+transcript_has '"type":"upload.discarded".*"asset":"records-a","received":65536,"reason":"the upload passed the asset.s limit"'
 expect 1 "REFUSED upload: HTTP 403: component prepare-a is already in" -- \
   c hospital-a upload --component prepare-a prepare-a.wasm
 expect 1 "HTTP 403: the manifest names no component \"nonesuch\"" -- c hospital-a upload --component nonesuch prepare-a.wasm
@@ -165,7 +175,56 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as raw:
 EOF
 sleep 0.3
 status_has hospital-a '"id":"records-a","owner":"hospital-a","present":false'
-expect 0 "uploaded input records-a: 8893 bytes" -- c hospital-a upload --input records-a records-a.csv
+
+# upload parts: out of order refused (the session stays), a restart from offset 0 discards the
+# earlier session, of two uploads at once only the later one continues, and a connection closed
+# mid-upload leaves nothing behind
+python3 - "$port_main" <<'EOF' || fail "upload parts script"
+import http.client, json, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.load_cert_chain("a.crt", "keys/hospital-a.sign.pem")
+body = open("records-a.csv", "rb").read()
+conn = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
+bad = 0
+def put(target, data, want_code, want_text, via=None):
+    global bad
+    c = via or conn
+    c.request("PUT", target, body=data)
+    r = c.getresponse()
+    text = r.read().decode()
+    if r.status != want_code or want_text not in text:
+        print("FAILED: PUT %s -> %d %s (want %d /%s/)" % (target, r.status, text, want_code, want_text))
+        bad += 1
+put("/v1/inputs/records-a?offset=1000&last=0", body[1000:2000], 409,
+    "no upload in progress; the first part starts at offset 0, not 1000")
+put("/v1/inputs/records-a?offset=0&last=0", body[:1000], 200, '"received":1000')
+put("/v1/inputs/records-a?offset=5000&last=0", body[5000:6000], 409,
+    "parts in order only; the next part starts at offset 1000, not 5000")
+put("/v1/inputs/records-a?offset=0&last=0", body[:3000], 200, '"received":3000')
+put("/v1/inputs/records-a?offset=3000&last=0", body[3000:4000], 200, '"received":4000')
+put("/v1/inputs/records-a?offset=4000", body[4000:5000], 400, "offset=N&last=0|1")
+# a second upload at once on another connection: its start ends the first one, whose next
+# part is refused; then the second connection closes too
+conn2 = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
+put("/v1/inputs/records-a?offset=0&last=0", body[:2000], 200, '"received":2000', conn2)
+put("/v1/inputs/records-a?offset=4000&last=0", body[4000:5000], 409,
+    "its upload in progress came on another connection")
+conn2.close()
+conn.close()  # abandoned after 4000 bytes, then replaced
+sys.exit(1 if bad else 0)
+EOF
+sleep 0.3
+status_has hospital-a '"id":"records-a","owner":"hospital-a","present":false'
+transcript_has '"type":"upload.discarded".*"asset":"records-a","received":1000,"reason":"the uploader started the upload again from offset 0"'
+transcript_has '"type":"upload.discarded".*"asset":"records-a","received":4000,"reason":"the uploader started the upload again from offset 0"'
+transcript_has '"type":"upload.discarded".*"asset":"records-a","received":2000,"reason":"the uploader.s connection closed mid-upload"'
+transcript_has '"type":"upload.refused".*"reason":"input records-a: parts in order only'
+# the owner uploads again, in several parts, and it is taken whole
+expect 0 "uploaded input records-a: 8893 bytes in 9 parts" -- \
+  c hospital-a upload --input records-a --part-size 1000 records-a.csv
 
 # recipients only: the vendor does not receive scores-a (refused whatever the state)
 expect 1 "REFUSED scores-a: HTTP 403: vendor is not a recipient of output scores-a" -- \

@@ -6,10 +6,12 @@
  * byte 0 picks the participant (bits 0-1) and the method (bit 2: PUT); then the target up to
  * '\n'; then the digest header up to '\n' (an empty line: no header); the rest is the body.
  * Every reply must be a known HTTP code with a body; a runtime whose state left PROVISIONING
- * (every asset uploaded) is replaced. Seeds: tests/fuzz/seeds/http_dispatch/.
+ * (every asset uploaded) is replaced. Upload sessions (parts, ?offset=N&last=0|1) carry over
+ * from one input to the next on one connection tag. Seeds: tests/fuzz/seeds/http_dispatch/.
  */
 #include "net/net_internal.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +101,27 @@ static void boot(void)
     }
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The sim TEE's key directory goes when the fuzzer exits. */
+static void remove_dir(void)
+{
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (host == NULL) {
         snprintf(dir, sizeof dir, "/tmp/tcvm-fuzz-http-XXXXXX");
         if (mkdtemp(dir) == NULL)
             abort();
+        atexit(remove_dir);
         make_bundle();
         boot();
     }
@@ -127,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s = nl ? nl + 1 : end;
     }
     tcvm_net_reply_t r;
-    tcvm__net_dispatch(host, p, put, uri, digest, s, (size_t)(end - s), &r);
+    tcvm__net_dispatch(host, p, put, uri, digest, s, (size_t)(end - s), 1, &r);
     if (r.code != 200 && r.code != 400 && r.code != 403 && r.code != 404 && r.code != 409 &&
         r.code != 413 && r.code != 500 && r.code != 503)
         abort();

@@ -359,3 +359,72 @@ TEST(component_forward_between_instances)
     tcvm_component_free(callee_c);
     tcvm_engine_free(e);
 }
+
+/* ---- borrow scopes and may_leave ------------------------------------------------------ */
+
+static tcvm_status_t nothing(void *env, tcvm_ccall_t *call, const tcvm_cval_t *args, size_t n,
+                             tcvm_cval_t *result)
+{
+    (void)call, (void)args, (void)n, (void)result;
+    (*(int *)env)++;
+    return TCVM_OK;
+}
+
+static tcvm_cinstance_t *scope_instance(tcvm_engine_t *e, tcvm_component_t *c, tcvm_clinker_t **l,
+                                        host_t *h, int *cbs)
+{
+    CHECK_OK(tcvm_clinker_new(l));
+    CHECK_OK(tcvm_clinker_define_func(*l, "host", "make", host_make, h, NULL));
+    CHECK_OK(tcvm_clinker_define_func(*l, "host", "cb", nothing, cbs, NULL));
+    CHECK_OK(tcvm_clinker_define_resource(*l, "host", "r", host_dtor, h));
+    return inst_of(e, c, *l);
+}
+
+TEST(component_borrow_must_be_dropped)
+{
+    tcvm_engine_t *e = engine();
+    tcvm_component_t *c = load(e, comp_scope, sizeof comp_scope);
+    tcvm_clinker_t *l;
+    host_t h = {0};
+    int cbs = 0;
+    tcvm_cinstance_t *i = scope_instance(e, c, &l, &h, &cbs);
+    uint32_t own;
+    CHECK_OK(tcvm_cinstance_resource_new(i, "host", "r", 5, &own));
+    tcvm_cval_t b = tcvm_cval_handle(TCVM_CT_BORROW, own);
+    /* a borrow of a host resource lowered into a component is a handle in its table: dropping
+     * it before returning is fine */
+    CHECK_OK(tcvm_cfunc_call(i, tcvm_cinstance_func(i, "release"), &b, 1, NULL));
+    CHECK_EQ(h.dtors, 0); /* dropping a borrow does not destroy */
+    /* keeping it past the return traps */
+    CHECK_STATUS(tcvm_cfunc_call(i, tcvm_cinstance_func(i, "keep"), &b, 1, NULL), TCVM_COMP_TRAP);
+    CHECK_CONTAINS(tcvm_cinstance_error(i)->message, "not dropped");
+    /* the embedder's own handle was only lent: it can still drop it */
+    CHECK_OK(tcvm_cinstance_resource_drop(i, own));
+    CHECK_EQ(h.dtors, 1);
+    tcvm_cinstance_free(i);
+    tcvm_clinker_free(l);
+    tcvm_component_free(c);
+    tcvm_engine_free(e);
+}
+
+TEST(component_may_not_leave_during_realloc)
+{
+    tcvm_engine_t *e = engine();
+    tcvm_component_t *c = load(e, comp_scope, sizeof comp_scope);
+    tcvm_clinker_t *l;
+    host_t h = {0};
+    int cbs = 0;
+    tcvm_cinstance_t *i = scope_instance(e, c, &l, &h, &cbs);
+    /* lowering the string calls the guest's realloc, which calls an import: a trap */
+    tcvm_cval_t s;
+    CHECK_OK(tcvm_cval_string("x", 1, &s));
+    tcvm_status_t st = tcvm_cfunc_call(i, tcvm_cinstance_func(i, "take"), &s, 1, NULL);
+    CHECK(st == TCVM_COMP_TRAP || tcvm_status_is_trap(st));
+    CHECK_CONTAINS(tcvm_cinstance_error(i)->message, "realloc");
+    CHECK_EQ(cbs, 0);
+    tcvm_cval_clear(&s);
+    tcvm_cinstance_free(i);
+    tcvm_clinker_free(l);
+    tcvm_component_free(c);
+    tcvm_engine_free(e);
+}

@@ -7,6 +7,7 @@
  * asset, of which exactly one is taken.
  */
 #include "host_fixture.h"
+#include "host/host_internal.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -222,12 +223,130 @@ TEST(host_racing_uploads_take_one)
     for (int i = 0; i < N; i++) {
         pthread_join(t[i], NULL);
         ok += r[i].st == TCVM_OK;
-        refused += r[i].st == TCVM_HOST_POLICY;
+        /* the others find it in (POLICY) or find the winner's part being taken (STATE) */
+        refused += r[i].st == TCVM_HOST_POLICY || r[i].st == TCVM_HOST_STATE;
     }
     CHECK_EQ(ok, 1);
     CHECK_EQ(refused, N - 1);
     CHECK_EQ(count_type(h, "upload.accepted"), 1);
     CHECK_EQ(count_type(h, "upload.refused"), N - 1);
+    tcvm_host_destroy(h);
+    host_fixture_done(&f);
+    free(m);
+}
+
+static tcvm_status_t part(tcvm_host_t *h, size_t who, tcvm_host_asset_kind_t kind, const char *id,
+                          uint64_t offset, const void *data, size_t size, bool last,
+                          const uint8_t *sha, uintptr_t tag, uint64_t *received,
+                          tcvm_error_t *err)
+{
+    tcvm_host_upload_part_t p = {.offset = offset,
+                                 .data = data,
+                                 .size = size,
+                                 .last = last,
+                                 .claimed_digest = sha,
+                                 .tag = tag};
+    return tcvm_host_upload_part(h, who, kind, id, &p, received, err);
+}
+
+TEST(host_upload_parts)
+{
+    char *m = host_manifest(NULL, NULL);
+    host_fixture_t f;
+    host_fixture_init(&f, m);
+    tcvm_error_t err = {0};
+    tcvm_host_t *h = NULL;
+    if (host_fixture_boot(&f, 3, true, true, &h, &err) != TCVM_OK)
+        tcvm_test_fail(__FILE__, __LINE__, "boot: %s", err.message);
+    uint8_t data[1024], sha[32], zero[32] = {0};
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7);
+    host_sha256(data, sizeof data, sha);
+    uint64_t got = 0;
+    const tcvm_host_asset_kind_t IN = TCVM_HOST_INPUT;
+
+    /* no session: only offset 0 starts one; another's part is refused before any session */
+    CHECK_EQ(part(h, 0, IN, "records-a", 100, data, 100, false, NULL, 7, &got, &err),
+             TCVM_HOST_STATE);
+    CHECK_CONTAINS(err.message, "no upload in progress; the first part starts at offset 0, not 100");
+    CHECK_EQ(part(h, 1, IN, "records-a", 0, data, 100, false, NULL, 7, &got, &err),
+             TCVM_HOST_POLICY);
+    /* in order; out of order refused and the session kept */
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 300, false, NULL, 7, &got, &err), TCVM_OK);
+    CHECK_EQ(got, 300);
+    CHECK_EQ(part(h, 0, IN, "records-a", 200, data + 200, 100, false, NULL, 7, &got, &err),
+             TCVM_HOST_STATE);
+    CHECK_CONTAINS(err.message, "the next part starts at offset 300, not 200");
+    /* a part on another connection is refused; the session stays */
+    CHECK_EQ(part(h, 0, IN, "records-a", 300, data + 300, 100, false, NULL, 8, &got, &err),
+             TCVM_HOST_STATE);
+    CHECK_CONTAINS(err.message, "its upload in progress came on another connection");
+    /* the connection closes: the session is discarded, nothing is in */
+    tcvm_host_upload_drop(h, 8); /* another connection: no effect */
+    CHECK_EQ(part(h, 0, IN, "records-a", 300, data + 300, 100, false, NULL, 7, &got, &err),
+             TCVM_OK);
+    CHECK_EQ(got, 400);
+    tcvm_host_upload_drop(h, 7);
+    CHECK_EQ(count_type(h, "upload.discarded"), 1);
+    CHECK_EQ(part(h, 0, IN, "records-a", 400, data + 400, 100, false, NULL, 7, &got, &err),
+             TCVM_HOST_STATE);
+    /* past the limit (1 KiB): refused at the part that passes it, session discarded */
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 1000, false, NULL, 9, &got, &err), TCVM_OK);
+    CHECK_EQ(part(h, 0, IN, "records-a", 1000, data, 100, false, NULL, 9, &got, &err),
+             TCVM_ELIMIT);
+    CHECK_CONTAINS(err.message, "input records-a is 1100 bytes so far, over its limit of 1024");
+    CHECK_EQ(count_type(h, "upload.discarded"), 2);
+    CHECK_EQ(part(h, 0, IN, "records-a", 1000, data, 24, true, sha, 9, &got, &err),
+             TCVM_HOST_STATE);
+    /* a restart at offset 0 replaces the session; a wrong digest on the last part discards it */
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 10, false, NULL, 9, &got, &err), TCVM_OK);
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 512, false, NULL, 9, &got, &err), TCVM_OK);
+    CHECK_EQ(count_type(h, "upload.discarded"), 3);
+    CHECK_EQ(part(h, 0, IN, "records-a", 512, data + 512, 512, true, zero, 9, &got, &err),
+             TCVM_HOST_POLICY);
+    CHECK_CONTAINS(err.message, "do not have the SHA-256 the uploader stated");
+    CHECK_EQ(count_type(h, "upload.discarded"), 4);
+    CHECK_EQ(count_type(h, "upload.accepted"), 0);
+    /* two uploads at once (connections 20 and 21): the later start ends the earlier, whose
+     * next part is refused; only one finishes */
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 100, false, NULL, 20, &got, &err), TCVM_OK);
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 100, false, NULL, 21, &got, &err), TCVM_OK);
+    CHECK_EQ(part(h, 0, IN, "records-a", 100, data + 100, 924, true, sha, 20, &got, &err),
+             TCVM_HOST_STATE);
+    CHECK_EQ(count_type(h, "upload.discarded"), 5);
+    tcvm_host_upload_drop(h, 21);
+    CHECK_EQ(count_type(h, "upload.discarded"), 6);
+    /* and the whole in three parts, on a new connection */
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 512, false, NULL, 10, &got, &err), TCVM_OK);
+    CHECK_EQ(part(h, 0, IN, "records-a", 512, data + 512, 500, false, NULL, 10, &got, &err),
+             TCVM_OK);
+    CHECK_EQ(part(h, 0, IN, "records-a", 1012, data + 1012, 12, true, sha, 10, &got, &err),
+             TCVM_OK);
+    CHECK_EQ(got, 1024);
+    CHECK_EQ(count_type(h, "upload.accepted"), 1);
+    tcvm_host_upload_drop(h, 10); /* nothing left to drop */
+    CHECK_EQ(count_type(h, "upload.discarded"), 6);
+    size_t size = 0;
+    const uint8_t *in = tcvm__host_asset(h, IN, 0, &size);
+    CHECK(in != NULL);
+    CHECK_EQ(size, 1024);
+    CHECK(in != NULL && memcmp(in, data, sizeof data) == 0);
+    CHECK_EQ(part(h, 0, IN, "records-a", 0, data, 1, true, sha, 10, &got, &err), TCVM_HOST_POLICY);
+    CHECK_CONTAINS(err.message, "is already in");
+
+    /* a component in two parts must match the manifest's digest */
+    const uint8_t *comp = (const uint8_t *)HOST_COMPONENT_BYTES;
+    size_t csize = strlen(HOST_COMPONENT_BYTES);
+    uint8_t csha[32];
+    host_sha256(comp, csize, csha);
+    CHECK_EQ(part(h, 0, TCVM_HOST_COMPONENT, "prepare-a", 0, comp, 5, false, NULL, 11, &got, &err),
+             TCVM_OK);
+    CHECK_EQ(part(h, 0, TCVM_HOST_COMPONENT, "prepare-a", 5, comp + 5, csize - 5, true, csha, 11,
+                  &got, &err),
+             TCVM_OK);
+    CHECK_EQ(count_type(h, "upload.accepted"), 2);
+    /* a session left open is freed with the runtime (no leak under the sanitizers) */
+    CHECK_EQ(part(h, 1, IN, "records-b", 0, data, 100, false, NULL, 12, &got, &err), TCVM_OK);
     tcvm_host_destroy(h);
     host_fixture_done(&f);
     free(m);

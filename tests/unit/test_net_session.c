@@ -178,3 +178,51 @@ TEST(net_simulated_refused_unless_allowed)
     tcvm_sign_key_destroy(key);
     serve_stop(&s);
 }
+
+/* A client that verified one runtime refuses a different runtime (another key) that later
+ * answers at the same address: its handshake fails on the pinned key, nothing is sent. */
+TEST(net_pinned_key_refuses_another_server)
+{
+    served_t a;
+    serve_start(&a);
+    uint16_t port = tcvm_net_server_port(a.server);
+    tcvm_sign_key_t *key = example_sign_key(0);
+    tcvm_net_client_t *c = client(&a, key, true);
+    if (tcvm_net_client_verify(c, NULL, NULL, NULL) != TCVM_OK)
+        tcvm_test_fail(__FILE__, __LINE__, "verify: %s", tcvm_net_client_error(c)->message);
+    /* the first runtime goes away; another, with its own key, takes its port */
+    tcvm_net_server_stop(a.server);
+    pthread_join(a.thread, NULL);
+    tcvm_net_server_destroy(a.server);
+    a.server = NULL;
+    tcvm_host_t *other = NULL;
+    tcvm_error_t err = {0};
+    if (host_fixture_boot(&a.f, 3, true, true, &other, &err) != TCVM_OK)
+        tcvm_test_fail(__FILE__, __LINE__, "boot: %s", err.message);
+    if (tcvm_net_server_new(other, "127.0.0.1", port, NULL, NULL, &a.server, &err) != TCVM_OK)
+        tcvm_test_fail(__FILE__, __LINE__, "server on port %u: %s", (unsigned)port, err.message);
+    CHECK_EQ(pthread_create(&a.thread, NULL, serve, &a), 0);
+    long code = 0;
+    uint8_t *body = NULL;
+    size_t size = 0;
+    uint8_t data[] = "not for them";
+    uint8_t sha[32];
+    host_sha256(data, sizeof data - 1, sha);
+    char header[128] = TCVM_NET_DIGEST_HEADER ": ";
+    for (int i = 0; i < 32; i++)
+        snprintf(header + strlen(header), 3, "%02x", sha[i]);
+    CHECK_EQ(tcvm_net_client_request(c, "PUT", "/v1/inputs/records-a", data, sizeof data - 1,
+                                     header, &code, &body, &size),
+             TCVM_NET_REFUSED);
+    CHECK_CONTAINS(tcvm_net_client_error(c)->message, "other than the attested one");
+    char *status;
+    size_t ssize;
+    CHECK_EQ(tcvm_host_status_json(other, 0, &status, &ssize), TCVM_OK);
+    CHECK_CONTAINS(status, "\"id\":\"records-a\",\"owner\":\"hospital-a\",\"present\":false");
+    tcvm_seal_free(status);
+    tcvm_net_client_destroy(c);
+    tcvm_sign_key_destroy(key);
+    tcvm_host_destroy(a.host);
+    a.host = other;
+    serve_stop(&a);
+}
