@@ -20,6 +20,7 @@
 #include "tcvm/common.h"
 #include "tcvm/manifest.h"
 #include "tcvm/seal.h"
+#include "tcvm/wasm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,6 +72,28 @@ typedef struct tcvm_host tcvm_host_t;
 TCVM_API tcvm_status_t tcvm_host_create(const uint8_t *bundle, size_t size,
                                         tcvm_attest_provider_t *provider, tcvm_host_t **out,
                                         tcvm_error_t *err);
+
+/* Which engine tier runs the job's components. */
+typedef enum tcvm_host_tier {
+    TCVM_HOST_TIER_AUTO = 0,   /* AOT when it can run this manifest, else the interpreter */
+    TCVM_HOST_TIER_INTERP = 1, /* the interpreter (meters fuel) */
+    TCVM_HOST_TIER_AOT = 2,    /* ahead-of-time compiled code (wasm2c + cc, cached) */
+} tcvm_host_tier_t;
+
+/*
+ * Chooses the tier of the job; allowed until the job starts (TCVM_HOST_STATE after). A runtime
+ * starts with AUTO: the AOT tier when wasm2c and a C compiler are present and no component of
+ * the manifest has a fuel limit (fuel is counted by the interpreter only; time and memory limits
+ * hold on both tiers), the interpreter otherwise. TCVM_HOST_TIER_AOT is refused
+ * (TCVM_HOST_POLICY) when a component has a fuel limit, and (TCVM_EUNSUPPORTED) when the AOT
+ * tier cannot build code on this machine. A manifest that names no asset starts its job at
+ * once, with AUTO.
+ */
+TCVM_API tcvm_status_t tcvm_host_set_tier(tcvm_host_t *h, tcvm_host_tier_t tier,
+                                          tcvm_error_t *err);
+
+/* The tier the job runs (or will run) on: TCVM_TIER_INTERP or TCVM_TIER_AOT. */
+TCVM_API tcvm_tier_t tcvm_host_tier(const tcvm_host_t *h);
 
 /* Stops the job thread (waiting for it), wipes assets and keys, frees; accepts NULL. */
 TCVM_API void tcvm_host_destroy(tcvm_host_t *h);

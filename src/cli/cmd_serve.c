@@ -29,6 +29,9 @@ static void serve_usage(FILE *out)
             "    --measurement HEX        the launch measurement it claims (96 hex digits)\n"
             "    --host-data HEX          the HOST_DATA it claims (64 hex digits); the host sets\n"
             "                             it to the manifest digest at launch\n"
+            "  --tier auto|interp|aot     the engine tier of the job (default auto: ahead-of-time\n"
+            "                             code when no component has a fuel limit and wasm2c and\n"
+            "                             cc are present, else the interpreter, which meters fuel)\n"
             "  --listen ADDR:PORT         where to serve (default 127.0.0.1:8443; port 0 picks one)\n"
             "  --port-file FILE           write the port to FILE once listening\n"
             "  --exit-when-finished       stop serving N seconds after the job is DONE or FAILED\n"
@@ -108,6 +111,7 @@ int cli_cmd_serve(int argc, char **argv)
     const char *port_file = NULL;
     bool quiet = false, exit_when_finished = false;
     uint64_t linger = 0;
+    tcvm_host_tier_t tier = TCVM_HOST_TIER_AUTO;
     tcvm_attest_provider_config_t cfg;
     tcvm_attest_provider_config_init(&cfg);
     for (int i = 1; i < argc; i++) {
@@ -118,6 +122,17 @@ int cli_cmd_serve(int argc, char **argv)
             return CLI_OK;
         } else if ((v = cli_option(argc, argv, &i, "--provider", &missing))) {
             provider = v;
+        } else if ((v = cli_option(argc, argv, &i, "--tier", &missing))) {
+            if (strcmp(v, "auto") == 0) {
+                tier = TCVM_HOST_TIER_AUTO;
+            } else if (strcmp(v, "interp") == 0) {
+                tier = TCVM_HOST_TIER_INTERP;
+            } else if (strcmp(v, "aot") == 0) {
+                tier = TCVM_HOST_TIER_AOT;
+            } else {
+                cli_errorf("--tier: want auto, interp or aot, not '%s'", v);
+                return CLI_USAGE;
+            }
         } else if ((v = cli_option(argc, argv, &i, "--sim-dir", &missing))) {
             cfg.sim_dir = v;
         } else if ((v = cli_option(argc, argv, &i, "--measurement", &missing))) {
@@ -199,6 +214,10 @@ int cli_cmd_serve(int argc, char **argv)
         cli_errorf("serve: %s", err.message);
         goto done;
     }
+    if (tier != TCVM_HOST_TIER_AUTO && tcvm_host_set_tier(host, tier, &err) != TCVM_OK) {
+        cli_errorf("serve: %s", err.message);
+        goto done;
+    }
     if (tcvm_net_server_new(host, addr, (uint16_t)port, quiet ? NULL : log_line, NULL, &server,
                             &err) != TCVM_OK) {
         cli_errorf("serve: %s", err.message);
@@ -212,6 +231,9 @@ int cli_cmd_serve(int argc, char **argv)
     tcvm__hex_encode(m->digest, 32, digest, sizeof digest);
     printf("2cvm runtime: locked to manifest \"%s\" sha256:%s\n", m->name, digest);
     printf("runtime key %s\n", pub_text);
+    printf("job tier: %s\n", tcvm_host_tier(host) == TCVM_TIER_AOT
+                                  ? "aot (ahead-of-time compiled)"
+                                  : "interp (interpreter, fuel metered)");
     printf("listening on https://%s:%u (TLS 1.3, participants only), state %s\n", addr,
            (unsigned)tcvm_net_server_port(server), tcvm_host_state_name(tcvm_host_state(host)));
     fflush(stdout);

@@ -407,7 +407,9 @@ static tcvm_status_t run(job_t *j, tcvm_error_t *err)
 {
     const tcvm_manifest_t *m = j->m;
     size_t n = m->component_count;
-    tcvm_engine_config_t ecfg = {.fuel = true, .tier = TCVM_TIER_INTERP};
+    /* the runtime chose the tier: AOT only when no component has a fuel limit to meter */
+    tcvm_tier_t tier = tcvm_host_tier(j->h);
+    tcvm_engine_config_t ecfg = {.fuel = tier == TCVM_TIER_INTERP, .tier = tier};
     tcvm_status_t st = tcvm_engine_new(&ecfg, &j->engine);
     if (st != TCVM_OK)
         return tcvm__errorf(err, st, "cannot start the engine");

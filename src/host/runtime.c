@@ -73,6 +73,7 @@ struct tcvm_host {
     sealed_output_t *logs; /* per component, sealed to its owner */
     bool job_started;
     pthread_t job;
+    tcvm_tier_t tier; /* the tier the job runs on (resolved at boot or by tcvm_host_set_tier) */
 };
 
 static const char *const state_names[] = {"BOOT",    "LOCKED", "PROVISIONING", "READY",
@@ -291,6 +292,64 @@ static tcvm_status_t make_assets(tcvm_host_t *h)
 static void start_job_locked(tcvm_host_t *h);
 static void upload_free(upload_t *u);
 
+/* The name of the first component with a fuel limit, or NULL. */
+static const char *fuel_limited(const tcvm_manifest_t *m)
+{
+    for (size_t i = 0; i < m->component_count; i++) {
+        if (m->components[i].fuel_limit != 0)
+            return m->components[i].id;
+    }
+    return NULL;
+}
+
+/* AOT when it can enforce every limit of the manifest and this machine can build it. */
+static tcvm_tier_t auto_tier(const tcvm_manifest_t *m)
+{
+    return fuel_limited(m) == NULL && tcvm_aot_available(NULL) ? TCVM_TIER_AOT
+                                                               : TCVM_TIER_INTERP;
+}
+
+tcvm_status_t tcvm_host_set_tier(tcvm_host_t *h, tcvm_host_tier_t choice, tcvm_error_t *err)
+{
+    tcvm_tier_t tier;
+    const char *fueled = fuel_limited(h->m);
+    switch (choice) {
+    case TCVM_HOST_TIER_AUTO:
+        tier = auto_tier(h->m);
+        break;
+    case TCVM_HOST_TIER_INTERP:
+        tier = TCVM_TIER_INTERP;
+        break;
+    case TCVM_HOST_TIER_AOT:
+        if (fueled != NULL)
+            return tcvm__errorf(err, TCVM_HOST_POLICY,
+                                "the AOT tier cannot meter fuel, and component %s has a fuel "
+                                "limit; run it on the interpreter",
+                                fueled);
+        if (!tcvm_aot_available(NULL))
+            return tcvm__errorf(err, TCVM_EUNSUPPORTED,
+                                "the AOT tier needs wasm2c (Debian package wabt) and a C "
+                                "compiler, and one of them cannot be run");
+        tier = TCVM_TIER_AOT;
+        break;
+    default:
+        return tcvm__errorf(err, TCVM_EINVAL, "unknown tier %d", (int)choice);
+    }
+    pthread_mutex_lock(&h->lock);
+    tcvm_status_t st = TCVM_OK;
+    if (h->job_started || h->state > TCVM_HOST_PROVISIONING)
+        st = tcvm__errorf(err, TCVM_HOST_STATE, "the job has started; its tier is fixed");
+    else
+        h->tier = tier;
+    pthread_mutex_unlock(&h->lock);
+    return st;
+}
+
+tcvm_tier_t tcvm_host_tier(const tcvm_host_t *h)
+{
+    return h->tier;
+}
+
 tcvm_status_t tcvm_host_create(const uint8_t *bundle, size_t size,
                                tcvm_attest_provider_t *provider, tcvm_host_t **out,
                                tcvm_error_t *err)
@@ -337,6 +396,7 @@ tcvm_status_t tcvm_host_create(const uint8_t *bundle, size_t size,
     st = boot_check(h, err);
     if (st != TCVM_OK)
         goto fail;
+    h->tier = auto_tier(h->m);
     pthread_mutex_lock(&h->lock);
     set_state_locked(h, TCVM_HOST_LOCKED);
     set_state_locked(h, TCVM_HOST_PROVISIONING);
@@ -584,8 +644,9 @@ static void start_job_locked(tcvm_host_t *h)
     tcvm_transcript_field_t f[] = {
         TCVM_TFIELD_STR("component", h->m->components[h->m->entry.component].id),
         TCVM_TFIELD_STR("export", h->m->entry.export_name),
+        TCVM_TFIELD_STR("tier", h->tier == TCVM_TIER_AOT ? "aot" : "interp"),
     };
-    record_locked(h, "job.started", f, 2);
+    record_locked(h, "job.started", f, 3);
     if (pthread_create(&h->job, NULL, job_thread, h) != 0) {
         snprintf(h->failure, sizeof h->failure, "cannot start the job thread");
         record_locked(h, "job.failed", NULL, 0);
