@@ -111,6 +111,38 @@ static bool func_match(const tcvm_cfunctype_t *a, const tcvm_cfunctype_t *b,
     return !a->result || val_match(a->result, b->result, m, why, why_size);
 }
 
+/* Does a core item of type have match one of type want (function types equal, limits within,
+ * globals and table element types equal)? */
+static bool core_match(const tcvm_externtype_t *have, const tcvm_externtype_t *want)
+{
+    if (have->kind != want->kind) return false;
+    switch (have->kind) {
+    case TCVM_EXTERN_FUNC: {
+        const tcvm_functype_t *a = &have->of.func, *b = &want->of.func;
+        if (a->param_count != b->param_count || a->result_count != b->result_count) return false;
+        for (uint32_t i = 0; i < a->param_count; i++)
+            if (a->params[i] != b->params[i]) return false;
+        for (uint32_t i = 0; i < a->result_count; i++)
+            if (a->results[i] != b->results[i]) return false;
+        return true;
+    }
+    case TCVM_EXTERN_GLOBAL:
+        return have->of.global.type == want->of.global.type &&
+               have->of.global.is_mutable == want->of.global.is_mutable;
+    case TCVM_EXTERN_MEMORY:
+    case TCVM_EXTERN_TABLE: {
+        const tcvm_limits_t *h = have->kind == TCVM_EXTERN_MEMORY ? &have->of.memory.limits
+                                                                  : &have->of.table.limits;
+        const tcvm_limits_t *w = have->kind == TCVM_EXTERN_MEMORY ? &want->of.memory.limits
+                                                                  : &want->of.table.limits;
+        if (have->kind == TCVM_EXTERN_TABLE && have->of.table.elem != want->of.table.elem)
+            return false;
+        return h->min >= w->min && (!w->has_max || (h->has_max && h->max <= w->max));
+    }
+    }
+    return false;
+}
+
 static const tcvm__cext_t *find(const tcvm__cext_t *list, uint32_t n, const char *name,
                                 size_t size)
 {
@@ -164,6 +196,47 @@ tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tde
             }
             tcvm_status_t st = tcvm__match(want->sort, &have->td, &want->td, m, why, why_size);
             if (st != TCVM_OK) return st;
+        }
+        return TCVM_OK;
+    }
+    case TCVM__S_CORE_MODULE: {
+        const tcvm__coremod_t *am = arg->coremod, *bm = imp->coremod;
+        if (!am || !bm) return TCVM_OK;
+        for (uint32_t i = 0; i < bm->export_count; i++) {
+            const tcvm__core_ext_t *want = &bm->exports[i];
+            const tcvm__core_ext_t *have = NULL;
+            for (uint32_t j = 0; j < am->export_count && !have; j++)
+                if (am->exports[j].name_size == want->name_size &&
+                    memcmp(am->exports[j].name, want->name, want->name_size) == 0)
+                    have = &am->exports[j];
+            if (!have) {
+                WHY("missing expected export `%.*s`", (int)want->name_size, want->name);
+                return TCVM_COMP_INVALID;
+            }
+            if (!core_match(&have->type, &want->type)) {
+                WHY("type mismatch in export `%.*s`", (int)want->name_size, want->name);
+                return TCVM_COMP_INVALID;
+            }
+        }
+        for (uint32_t i = 0; i < am->import_count; i++) {
+            const tcvm__core_ext_t *need = &am->imports[i];
+            const tcvm__core_ext_t *decl = NULL;
+            for (uint32_t j = 0; j < bm->import_count && !decl; j++)
+                if (bm->imports[j].module_size == need->module_size &&
+                    bm->imports[j].name_size == need->name_size &&
+                    memcmp(bm->imports[j].module, need->module, need->module_size) == 0 &&
+                    memcmp(bm->imports[j].name, need->name, need->name_size) == 0)
+                    decl = &bm->imports[j];
+            if (!decl) {
+                WHY("missing expected import `%.*s::%.*s`", (int)need->module_size, need->module,
+                    (int)need->name_size, need->name);
+                return TCVM_COMP_INVALID;
+            }
+            if (!core_match(&decl->type, &need->type)) {
+                WHY("type mismatch in import `%.*s::%.*s`", (int)need->module_size, need->module,
+                    (int)need->name_size, need->name);
+                return TCVM_COMP_INVALID;
+            }
         }
         return TCVM_OK;
     }
