@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 /* ---- allocation pool ------------------------------------------------------------------- */
@@ -1283,6 +1284,20 @@ static tcvm_status_t module_exports(dec_t *d, tcvm_cursor_t *c, const tcvm__core
     return TCVM_OK;
 }
 
+static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+    int r = memcmp(a, b, an < bn ? an : bn);
+    if (r) return r;
+    return an < bn ? -1 : an > bn;
+}
+
+static int cmp_import(const void *x, const void *y)
+{
+    const tcvm__core_ext_t *a = x, *b = y;
+    int r = cmp_bytes(a->module, a->module_size, b->module, b->module_size);
+    return r ? r : cmp_bytes(a->name, a->name_size, b->name, b->name_size);
+}
+
 /* The type of a compiled module, for validation. */
 static tcvm_status_t module_type(dec_t *d, tcvm_cursor_t *c, const tcvm_module_t *m,
                                  const tcvm__coremod_t **out)
@@ -1312,6 +1327,21 @@ static tcvm_status_t module_type(dec_t *d, tcvm_cursor_t *c, const tcvm_module_t
     }
     cm->import_count = (uint32_t)ni;
     cm->export_count = (uint32_t)ne;
+    /* duplicate two-level import names would mangle to the same name: refused */
+    tcvm__core_ext_t *sorted = tcvm__calloc(ni ? ni : 1, sizeof *sorted);
+    if (!sorted) return FAIL(TCVM_ENOMEM, "out of memory");
+    if (ni) memcpy(sorted, cm->imports, ni * sizeof *sorted);
+    qsort(sorted, ni, sizeof *sorted, cmp_import);
+    for (size_t i = 1; i < ni; i++) {
+        if (cmp_import(&sorted[i - 1], &sorted[i]) == 0) {
+            tcvm_status_t st = INVALID("core module: duplicate import name \"%.*s\" \"%.*s\"",
+                                       (int)sorted[i].module_size, sorted[i].module,
+                                       (int)sorted[i].name_size, sorted[i].name);
+            tcvm__free(sorted);
+            return st;
+        }
+    }
+    tcvm__free(sorted);
     *out = cm;
     return TCVM_OK;
 }
