@@ -1137,6 +1137,7 @@ static tcvm_status_t resolve_host_func(tcvm_cinstance_t *ci, const tcvm_clinker_
 static tcvm_status_t resolve_import(tcvm_cinstance_t *ci, cctx_t *x, const provider_t *pv,
                                     const tcvm__cext_t *e, ritem_t *out, tcvm_error_t *err)
 {
+    (void)x;
     memset(out, 0, sizeof *out);
     out->sort = e->sort;
     if (pv->args) {
