@@ -244,8 +244,8 @@ TCVM_API void tcvm_cval_clear_array(tcvm_cval_t *vals, size_t count);
  * WAVE, the WebAssembly Value Encoding: `true`, `-7`, `1.5`, `nan`, `inf`, `'x'`, `"a\u{1F600}"`,
  * `[1, 2]`, `{a: 1, b: "x"}`, `(1, "x")`, `case(payload)`, `case`, `some(x)`, `none`, `ok(x)`,
  * `err(x)`, `ok`, `{read, write}`; labels may be written %escaped. Parsing reads exactly one
- * value of the given type (whitespace and trailing commas allowed); option values may also be
- * written as the bare payload when unambiguous, as WAVE permits. Handles are not expressible.
+ * value of the given type (whitespace and trailing commas allowed); record fields of option
+ * type may be left out (they are none). Handles are not expressible.
  * Errors: TCVM_COMP_VALUE with the byte offset and what was expected in err.
  */
 TCVM_API tcvm_status_t tcvm_wave_parse(const tcvm_ctype_t *type, const char *text,
