@@ -415,9 +415,12 @@ static tcvm_status_t load_list_range(tcvm__cx_t *cx, const tcvm_ctype_t *et, uin
     if (blen > TCVM__C_MAX_STRING_BYTES)
         return tcvm__ctrap(cx->err, "list of %" PRIu64 " bytes exceeds 2^28-1", blen);
     if ((st = check_range(cx, ptr, blen, et->align, "list")) != TCVM_OK) return st;
-    /* zero-sized elements would make any count cheap to claim: cap the tree we build */
-    if (length > TCVM__C_MAX_STRING_BYTES)
-        return tcvm__ctrap(cx->err, "list of %" PRIu32 " elements is too long", length);
+    /* each element becomes a tree node many times its size in memory: cap what one lift
+     * builds so a guest cannot make the host allocate without bound */
+    cx->items += length;
+    if (cx->items > TCVM__C_MAX_TREE_ITEMS)
+        return tcvm__ctrap(cx->err, "lists of more than %u elements in one value cannot be "
+                           "lifted into a value tree", TCVM__C_MAX_TREE_ITEMS);
     tcvm_cval_t r;
     if ((st = tcvm_cval_seq(TCVM_CT_LIST, length, &r)) != TCVM_OK) return st;
     for (uint32_t i = 0; i < length; i++) {

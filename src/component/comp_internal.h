@@ -22,6 +22,7 @@
 #define TCVM__C_MAX_FLAGS 32             /* labels of a flags type */
 #define TCVM__C_MAX_STRING_BYTES 0x0fffffffu /* 2^28 - 1, the canonical ABI's string/list cap */
 #define TCVM__C_MAX_HANDLES 0x0fffffffu
+#define TCVM__C_MAX_TREE_ITEMS (1u << 25) /* list elements one lift may build (~1 GiB of tree) */
 #define TCVM__C_MAX_FLAT_PARAMS 16
 #define TCVM__C_MAX_FLAT_RESULTS 1
 
@@ -130,6 +131,7 @@ struct tcvm__cx {
                                   uint32_t *out_index);
     void *hctx;
     uint64_t bytes;
+    uint64_t items; /* list elements lifted into trees so far */
 };
 
 tcvm_status_t tcvm__cabi_load(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t ptr,

@@ -609,7 +609,7 @@ static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, tcvm_cval_t *
     memenv_t me;
     tcvm_cabi_memory_t mem;
     make_mem(&mem, &me, top, x, &f->opts);
-    tcvm__cx_t cx = {&mem, &top->error, NULL, NULL, NULL, 0};
+    tcvm__cx_t cx = {&mem, &top->error, NULL, NULL, NULL, 0, 0};
     set_hooks(&cx, &hk);
     tcvm__error_clear(&top->error);
     tcvm_val_t flat[TCVM__C_MAX_FLAT_PARAMS], res[1];
@@ -867,7 +867,7 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
     memenv_t me;
     tcvm_cabi_memory_t mem;
     make_mem(&mem, &me, callee, y, &g->opts);
-    tcvm__cx_t dcx = {&mem, &callee->error, NULL, NULL, NULL, 0};
+    tcvm__cx_t dcx = {&mem, &callee->error, NULL, NULL, NULL, 0, 0};
     tcvm_val_t flat[TCVM__C_MAX_FLAT_PARAMS], res[1];
     size_t k = 0;
     uint64_t bytes = 0;
@@ -975,7 +975,7 @@ static tcvm_status_t lower_trampoline(void *env, tcvm_caller_t *caller, const tc
     memenv_t me;
     tcvm_cabi_memory_t mem;
     make_mem(&mem, &me, ci, x, &tp->opts);
-    tcvm__cx_t cx = {&mem, &ci->error, NULL, NULL, NULL, 0};
+    tcvm__cx_t cx = {&mem, &ci->error, NULL, NULL, NULL, 0, 0};
     callctx_t scope = {0};
     hooks_t hk = {x, &x->handles, &scope, false};
     set_hooks(&cx, &hk);

@@ -461,3 +461,30 @@ TEST(component_abi_needs_realloc_and_memory)
     free(r);
     tcvm_ctypes_free(a);
 }
+
+TEST(component_abi_tree_cap)
+{
+    /* a list of 2^25 + 1 u8 in memory is refused before any tree is built */
+    size_t n = (1u << 25) + 1, size = n + 64;
+    uint8_t *bytes = calloc(1, size);
+    CHECK(bytes != NULL);
+    tcvm_cabi_memory_t m = {bytes, size, TCVM_CSTR_UTF8, NULL, NULL};
+    bytes[0] = 64; /* ptr = 64, len = n */
+    bytes[4] = (uint8_t)n, bytes[5] = (uint8_t)(n >> 8), bytes[6] = (uint8_t)(n >> 16);
+    bytes[7] = (uint8_t)(n >> 24);
+    tcvm_ctypes_t *a;
+    CHECK_OK(tcvm_ctypes_new(&a));
+    tcvm_cval_t v;
+    tcvm_error_t err = {0};
+    CHECK_STATUS(tcvm_cabi_load(&m, ty(a, "list<u8>"), 0, &v, &err), TCVM_COMP_TRAP);
+    CHECK_CONTAINS(err.message, "elements");
+    /* one element fewer is fine */
+    n -= 1;
+    bytes[4] = (uint8_t)n, bytes[5] = (uint8_t)(n >> 8), bytes[6] = (uint8_t)(n >> 16);
+    bytes[7] = (uint8_t)(n >> 24);
+    CHECK_OK(tcvm_cabi_load(&m, ty(a, "list<u8>"), 0, &v, &err));
+    CHECK_EQ(v.of.seq.count, n);
+    tcvm_cval_clear(&v);
+    tcvm_ctypes_free(a);
+    free(bytes);
+}
