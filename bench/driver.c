@@ -13,11 +13,21 @@
  * into the callee's inbox through the embedding API (bounds-checked on both sides), calls the
  * callee's export "recv", and returns its result, as the 2cvm runtime does for a channel.
  *
+ * With --component the file is the component build of that kernel (kernels/xcall.wit): two
+ * component instances, and the caller's import "peer" is forwarded to the callee's export
+ * "recv" by the component runtime (tcvm_clinker_forward), which lifts the list out of the
+ * caller's memory and lowers it into the callee's, as 2cvm does for a channel. That mode is
+ * compiled in with -DBENCH_WITH_COMPONENT, which the runner passes when the library has the
+ * component runtime.
+ *
  * Usage: driver MODULE.wasm UNITS REPS [--tier interp|aot] [--fuel] [--cache DIR] [--peer]
- *        [--load-only]
+ *        [--component] [--load-only]
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tcvm/wasm.h"
+#if defined(BENCH_WITH_COMPONENT)
+#include "tcvm/component.h"
+#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -112,6 +122,107 @@ static tcvm_status_t host_refuse(void *env, tcvm_caller_t *caller, const tcvm_va
     return tcvm_caller_trapf(caller, "the callee has no peer");
 }
 
+static void report(double *times, unsigned long reps, uint32_t checksum, double t_load);
+
+#if defined(BENCH_WITH_COMPONENT)
+static tcvm_status_t component_refuse(void *env, tcvm_ccall_t *call, const tcvm_cval_t *args,
+                                      size_t arg_count, tcvm_cval_t *result)
+{
+    (void)env;
+    (void)args;
+    (void)arg_count;
+    (void)result;
+    return tcvm_ccall_trapf(call, "the callee has no peer");
+}
+
+/* The --component mode: the two sides of kernels/xcall.c as component instances. */
+static int run_component(tcvm_engine_t *engine, const uint8_t *bytes, size_t size,
+                         unsigned long units, unsigned long reps, bool load_only)
+{
+    int rc = 1;
+    tcvm_component_t *comp = NULL;
+    tcvm_clinker_t *callee_linker = NULL, *linker = NULL;
+    tcvm_cinstance_t *callee = NULL, *caller = NULL;
+    tcvm_error_t err = {0};
+    double t_load = now();
+    tcvm_status_t st = tcvm_component_new(engine, bytes, size, &comp, &err, NULL);
+    t_load = now() - t_load;
+    if (st != TCVM_OK) {
+        rc = fail("component", st, err.message);
+        goto out;
+    }
+    if (load_only) {
+        printf("load %.9f\n", t_load);
+        rc = 0;
+        goto out;
+    }
+    if ((st = tcvm_clinker_new(&callee_linker)) != TCVM_OK ||
+        (st = tcvm_clinker_define_func(callee_linker, NULL, "peer", component_refuse, NULL,
+                                       NULL)) != TCVM_OK ||
+        (st = tcvm_cinstance_new(engine, comp, callee_linker, NULL, &callee, &err)) != TCVM_OK) {
+        rc = fail("callee", st, err.message);
+        goto out;
+    }
+    if ((st = tcvm_clinker_new(&linker)) != TCVM_OK ||
+        (st = tcvm_clinker_forward(linker, NULL, "peer", callee, "recv", NULL, NULL)) !=
+            TCVM_OK ||
+        (st = tcvm_cinstance_new(engine, comp, linker, NULL, &caller, &err)) != TCVM_OK) {
+        rc = fail("caller", st, err.message);
+        goto out;
+    }
+    tcvm_cfunc_t *setup = tcvm_cinstance_func(caller, "setup");
+    tcvm_cfunc_t *run = tcvm_cinstance_func(caller, "run-n");
+    if (setup == NULL || run == NULL) {
+        fprintf(stderr, "driver: the component does not export setup and run-n\n");
+        goto out;
+    }
+    if ((st = tcvm_cfunc_call(caller, setup, NULL, 0, NULL)) != TCVM_OK) {
+        rc = fail("setup", st, tcvm_cinstance_error(caller)->message);
+        goto out;
+    }
+    double times[MAX_REPS];
+    uint32_t checksum = 0;
+    for (unsigned long r = 0; r < reps; r++) {
+        tcvm_cval_t arg = tcvm_cval_u(TCVM_CT_U32, units), result;
+        double t0 = now();
+        st = tcvm_cfunc_call(caller, run, &arg, 1, &result);
+        times[r] = now() - t0;
+        if (st != TCVM_OK) {
+            rc = fail("run-n", st, tcvm_cinstance_error(caller)->message);
+            goto out;
+        }
+        uint32_t c = (uint32_t)result.of.u;
+        tcvm_cval_clear(&result);
+        if (r > 0 && c != checksum) {
+            fprintf(stderr, "driver: checksum changed between repetitions: %u then %u\n",
+                    checksum, c);
+            goto out;
+        }
+        checksum = c;
+    }
+    report(times, reps, checksum, t_load);
+    rc = 0;
+out:
+    tcvm_cinstance_free(caller);
+    tcvm_cinstance_free(callee);
+    tcvm_clinker_free(linker);
+    tcvm_clinker_free(callee_linker);
+    tcvm_component_free(comp);
+    return rc;
+}
+#endif
+
+static void report(double *times, unsigned long reps, uint32_t checksum, double t_load)
+{
+    printf("times");
+    for (unsigned long r = 0; r < reps; r++)
+        printf("%s%.9f", r ? "," : " ", times[r]);
+    printf("\n");
+    qsort(times, reps, sizeof times[0], cmp_double);
+    printf("checksum %u\nmedian %.9f\nmin %.9f\nmax %.9f\nload %.9f\n", checksum,
+           times[reps / 2], times[0], times[reps - 1], t_load);
+}
+
 /* Instantiates module in a new store; peer_fn (may be NULL) satisfies an import host.peer. */
 static int instantiate(tcvm_engine_t *engine, tcvm_module_t *module, bool fuel,
                        tcvm_host_fn_t peer_fn, void *peer_env, tcvm_store_t **out_store,
@@ -156,7 +267,7 @@ static int instantiate(tcvm_engine_t *engine, tcvm_module_t *module, bool fuel,
 int main(int argc, char **argv)
 {
     unsigned long units, reps;
-    bool fuel = false, peer_mode = false, load_only = false;
+    bool fuel = false, peer_mode = false, load_only = false, component = false;
     tcvm_engine_config_t config = {0};
     int bad = argc < 4;
     for (int i = 4; i < argc && !bad; i++) {
@@ -166,6 +277,8 @@ int main(int argc, char **argv)
             peer_mode = true;
         else if (strcmp(argv[i], "--load-only") == 0)
             load_only = true;
+        else if (strcmp(argv[i], "--component") == 0)
+            component = true;
         else if (strcmp(argv[i], "--cache") == 0 && i + 1 < argc)
             config.aot_cache_dir = argv[++i];
         else if (strcmp(argv[i], "--tier") == 0 && i + 1 < argc) {
@@ -183,7 +296,7 @@ int main(int argc, char **argv)
         parse_count(argv[3], MAX_REPS, &reps) != 0 || reps == 0) {
         fprintf(stderr,
                 "usage: %s MODULE.wasm UNITS REPS (1..%d) [--tier interp|aot] [--fuel] "
-                "[--cache DIR] [--peer] [--load-only]\n",
+                "[--cache DIR] [--peer] [--component] [--load-only]\n",
                 argv[0], MAX_REPS);
         return 2;
     }
@@ -205,6 +318,14 @@ int main(int argc, char **argv)
     tcvm_status_t st = tcvm_engine_new(&config, &engine);
     if (st != TCVM_OK) {
         rc = fail("engine", st, NULL);
+        goto out;
+    }
+    if (component) {
+#if defined(BENCH_WITH_COMPONENT)
+        rc = run_component(engine, bytes, size, units, reps, load_only);
+#else
+        fprintf(stderr, "driver: built without the component runtime\n");
+#endif
         goto out;
     }
     double t_load = now();
@@ -262,13 +383,7 @@ int main(int argc, char **argv)
         }
         checksum = c;
     }
-    printf("times");
-    for (unsigned long r = 0; r < reps; r++)
-        printf("%s%.9f", r ? "," : " ", times[r]);
-    printf("\n");
-    qsort(times, reps, sizeof times[0], cmp_double);
-    printf("checksum %u\nmedian %.9f\nmin %.9f\nmax %.9f\nload %.9f\n", checksum,
-           times[reps / 2], times[0], times[reps - 1], t_load);
+    report(times, reps, checksum, t_load);
     rc = 0;
 out:
     tcvm_store_free(store);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Benchmark driver for node's V8, run as `node --no-liftoff bench/v8.mjs MODULE.wasm UNITS
-// REPS [--peer]` so that every function is compiled by the optimizing tier (TurboFan). Same
-// protocol as bench/driver.c: instantiate, call "setup" once, call "run_n"(1) once untimed (so
-// that no compilation is timed), then time only the call of "run_n"(UNITS) REPS times (process.hrtime), and print "key value" lines: checksum,
-// times, median, min, max, and load (WebAssembly.compile of the bytes).
+// Benchmark driver for node's V8, run as
+//   node --no-liftoff bench/v8.mjs MODULE.wasm UNITS REPS [--peer]
+// so that every function is compiled by the optimizing tier (TurboFan). Same protocol as
+// bench/driver.c: instantiate, call "setup" once, call "run_n"(1) once untimed (so that no
+// compilation is timed), then time only the call of "run_n"(UNITS) REPS times (process.hrtime),
+// and print "key value" lines: checksum, times, median, min, max, and load
+// (WebAssembly.compile of the bytes).
 // With --peer the module is a cross-component kernel (kernels/xcall.c): two instances, each
 // with its own memory, and this script is the host between them: host.peer(ptr, size) copies
 // the caller's message into the callee's inbox and returns the callee's recv(size).

@@ -5,6 +5,7 @@
 # through jco's JavaScript API (tools/node_modules, installed by scripts/setup from the lock file).
 #
 #   tcvm_add_guest_component(NAME SOURCE file.c WIT file.wit WORLD world
+#                            [STRING_ENCODING utf8|utf16|compact-utf16]
 #                            [OUTPUT_DIR dir] [INCLUDE_DIRS dir...])
 #
 # makes target `guest_NAME` (part of `all`) producing OUTPUT_DIR/NAME.wasm (default
@@ -52,7 +53,10 @@ else()
 endif()
 
 function(tcvm_add_guest_component name)
-  cmake_parse_arguments(G "" "SOURCE;WIT;WORLD;OUTPUT_DIR" "INCLUDE_DIRS" ${ARGN})
+  cmake_parse_arguments(G "" "SOURCE;WIT;WORLD;OUTPUT_DIR;STRING_ENCODING" "INCLUDE_DIRS" ${ARGN})
+  if(NOT G_STRING_ENCODING)
+    set(G_STRING_ENCODING utf8)
+  endif()
   if(NOT G_SOURCE OR NOT G_WIT OR NOT G_WORLD)
     message(FATAL_ERROR "tcvm_add_guest_component(${name}): SOURCE, WIT and WORLD are required")
   endif()
@@ -85,8 +89,9 @@ function(tcvm_add_guest_component name)
   add_custom_command(
     OUTPUT ${out}
     COMMAND ${TCVM_NODE} ${TCVM_JCO_DIR}/component-build.mjs ${core} ${wit} ${G_WORLD} ${out}
+            ${G_STRING_ENCODING}
     DEPENDS ${core} ${wit} ${TCVM_JCO_DIR}/component-build.mjs
-    COMMENT "guest ${name}: jco embed + new (world ${G_WORLD})"
+    COMMENT "guest ${name}: jco embed + new (world ${G_WORLD}, strings ${G_STRING_ENCODING})"
     VERBATIM)
   add_custom_target(guest_${name} ALL DEPENDS ${out})
   set(TCVM_GUEST_${name} ${out} PARENT_SCOPE)

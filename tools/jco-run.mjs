@@ -622,34 +622,81 @@ function parseInvoke(text) {
   return { name: text.slice(0, open).trim(), args: text.slice(open + 1, text.trimEnd().length - 1) };
 }
 
+// Runs one invocation on a fresh instance of the transpiled module (a fresh import: a new URL);
+// returns {code, out, err} as the command line would exit and print.
+async function runOne(wit, moduleUrl, invoke, fresh) {
+  let call;
+  let exp;
+  let params;
+  let result;
+  let args;
+  try {
+    call = parseInvoke(invoke);
+    exp = findExport(wit, call.name);
+    params = exp.func.params.map(([n, t]) => [n, resolveType(t, exp.scope)]);
+    result = resolveType(exp.func.result, exp.scope);
+    const r = new WaveReader(call.args);
+    args = params.map(([, t], k) => {
+      if (k) r.want(',');
+      return fixNested(t, readValue(r, t));
+    });
+    r.eat(',');
+    r.ws();
+    if (r.i !== r.s.length) r.fail('unexpected text after the arguments');
+  } catch (e) {
+    if (e instanceof UsageError) return { code: 2, out: '', err: `${e.message}\n` };
+    throw e;
+  }
+  const last = exp.path[exp.path.length - 1];
+  if (last.includes('.')) {
+    const [cls, method] = last.split('.');
+    return { code: 2, out: '', err: `methods (${cls}.${method}) need a resource handle, which WAVE cannot express\n` };
+  }
+  let mod;
+  try {
+    mod = await import(`${moduleUrl}?instance=${fresh}`);
+  } catch (e) {
+    return { code: 1, out: '', err: `error: instantiation: ${e && e.message ? e.message : e}\n` };
+  }
+  let target = mod;
+  for (const p of exp.path.slice(0, -1)) target = target && target[p];
+  const fn = target && target[last];
+  if (typeof fn !== 'function') return { code: 2, out: '', err: `jco's module has no function ${exp.path.join('.')}\n` };
+  let value;
+  try {
+    value = fn(...args);
+  } catch (e) {
+    if (result && result.k === 'result' && e && e.constructor && e.constructor.name === 'ComponentError') {
+      return { code: 0, out: `${writeValue(result, { tag: 'err', val: e.payload })}\n`, err: '' };
+    }
+    return { code: 1, out: '', err: `error: ${e && e.message ? e.message : e}\n` };
+  }
+  if (!result) return { code: 0, out: '', err: '' };
+  if (result.k === 'result') value = result.ok ? { tag: 'ok', val: value } : { tag: 'ok' };
+  return { code: 0, out: `${writeValue(result, value)}\n`, err: '' };
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   let file;
   let invoke;
   let witFile;
+  let cases;
+  let outDir;
   for (let k = 0; k < argv.length; k++) {
     if (argv[k] === '--invoke') invoke = argv[++k];
     else if (argv[k] === '--wit') witFile = argv[++k];
+    else if (argv[k] === '--cases') cases = argv[++k];
+    else if (argv[k] === '--out') outDir = argv[++k];
     else if (!file) file = argv[k];
     else throw new UsageError(`unexpected argument ${argv[k]}`);
   }
-  if (!file || !invoke) throw new UsageError("usage: node jco-run.mjs COMPONENT.wasm --invoke 'name(args)' [--wit FILE.wit]");
+  if (!file || (!invoke && !(cases && outDir))) {
+    throw new UsageError("usage: node jco-run.mjs COMPONENT.wasm (--invoke 'name(args)' | --cases FILE --out DIR) [--wit FILE.wit]");
+  }
   const bytes = new Uint8Array(await readFile(file));
   const witText = witFile ? await readFile(witFile, 'utf8') : await componentWit(bytes);
   const wit = parseWit(witText);
-  const call = parseInvoke(invoke);
-  const exp = findExport(wit, call.name);
-  const params = exp.func.params.map(([n, t]) => [n, resolveType(t, exp.scope)]);
-  const result = resolveType(exp.func.result, exp.scope);
-
-  const r = new WaveReader(call.args);
-  const args = params.map(([, t], k) => {
-    if (k) r.want(',');
-    return fixNested(t, readValue(r, t));
-  });
-  r.eat(',');
-  r.ws();
-  if (r.i !== r.s.length) r.fail('unexpected text after the arguments');
 
   const dir = await mkdtemp(join(tmpdir(), 'jco-run-'));
   try {
@@ -658,32 +705,21 @@ async function main() {
       await mkdir(dirname(join(dir, n)), { recursive: true });
       await writeFile(join(dir, n), b);
     }
-    const mod = await import(pathToFileURL(join(dir, 'component.js')).href);
-    let target = mod;
-    let fn;
-    for (const p of exp.path[0] === undefined ? [] : exp.path.slice(0, -1)) target = target[p];
-    const last = exp.path[exp.path.length - 1];
-    if (last.includes('.')) {
-      const [cls, method] = last.split('.');
-      throw new UsageError(`methods (${cls}.${method}) need a resource handle, which WAVE cannot express`);
+    const url = pathToFileURL(join(dir, 'component.js')).href;
+    if (invoke) {
+      const r = await runOne(wit, url, invoke, 0);
+      process.stdout.write(r.out);
+      process.stderr.write(r.err);
+      return r.code;
     }
-    fn = target && target[last];
-    if (typeof fn !== 'function') throw new UsageError(`jco's module has no function ${exp.path.join('.')}`);
-    let value;
-    try {
-      value = fn(...args);
-    } catch (e) {
-      if (result && result.k === 'result' && e && e.constructor && e.constructor.name === 'ComponentError') {
-        value = { tag: 'err', val: e.payload };
-        process.stdout.write(`${writeValue(result, value)}\n`);
-        return 0;
-      }
-      process.stderr.write(`error: ${e && e.message ? e.message : e}\n`);
-      return 1;
-    }
-    if (result) {
-      if (result.k === 'result') value = result.ok ? { tag: 'ok', val: value } : { tag: 'ok' };
-      process.stdout.write(`${writeValue(result, value)}\n`);
+    // --cases: one invocation per line, each on a fresh instance; results in OUT/N.{out,err,rc}
+    const lines = (await readFile(cases, 'utf8')).split('\n').filter((l) => l.length > 0);
+    await mkdir(outDir, { recursive: true });
+    for (let k = 0; k < lines.length; k++) {
+      const r = await runOne(wit, url, lines[k], k);
+      await writeFile(join(outDir, `${k}.out`), r.out);
+      await writeFile(join(outDir, `${k}.err`), r.err);
+      await writeFile(join(outDir, `${k}.rc`), `${r.code}\n`);
     }
     return 0;
   } finally {

@@ -18,7 +18,7 @@
 //   assert_trap           {action | filename, text}           filename: instantiation must trap
 //   assert_invalid / assert_malformed / assert_unlinkable     {filename, text, module_type}
 //   register              {as, name?}
-//   skip                  {form, reason}                      a form this tool cannot convert
+//   skip                  {form, reason, name?, definition?}  a form this tool cannot convert
 // A form that cannot be converted becomes a `skip` command with the reason, never an error, so the
 // runner can report it; exit status 1 only when the script itself cannot be read or split.
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -409,7 +409,10 @@ async function convert(script, outJson) {
         const unit = describeUnit(form, text);
         const r = await writeUnit(unit);
         if (r.error) {
-          skip(`jco's parser cannot read this ${h} (text syntax newer than its parser?): ${r.error}`);
+          // name and definition let the runner skip what runs on it, for the same reason
+          commands.push({ type: 'skip', line, form: h, reason:
+            `jco's parser cannot read this ${h} (text syntax newer than its parser?): ${r.error}`,
+            ...(unit.id ? { name: unit.id } : {}), definition: unit.definition });
           continue;
         }
         const type = h === 'module' ? 'module' : unit.definition ? 'component_definition' : 'component';

@@ -8,7 +8,8 @@
  *                                     on every unit, so nothing can be skipped or hoisted.
  * In wasm they are the exports "setup" and "run_n". A build for wabt's wasm-interp (which can
  * only call parameterless exports) defines BENCH_INTERP_UNITS and exports just "run", which
- * does setup and then that many units.
+ * does setup and then that many units. A build as a WebAssembly component core module
+ * (BENCH_COMPONENT, see kernels/xcall.wit) exports "setup" and "run-n".
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -48,6 +49,18 @@ uint32_t bench_interp_run(void)
 {
     bench_setup();
     return bench_run(BENCH_INTERP_UNITS);
+}
+#elif defined(__wasm__) && defined(BENCH_COMPONENT)
+/* a component (kernels/xcall.wit): export names are kebab-case */
+BENCH_EXPORT("setup") void bench_wasm_setup(void);
+void bench_wasm_setup(void)
+{
+    bench_setup();
+}
+BENCH_EXPORT("run-n") uint32_t bench_wasm_run(uint32_t units);
+uint32_t bench_wasm_run(uint32_t units)
+{
+    return bench_run(units);
 }
 #elif defined(__wasm__)
 BENCH_EXPORT("setup") void bench_wasm_setup(void);

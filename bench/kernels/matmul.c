@@ -2,8 +2,8 @@
 /*
  * Kernel "matmul" (compute): C = A x B for 128 x 128 matrices of doubles, in i-k-j order
  * (the inner loop streams a row of B and a row of C). 384 KiB of data, in L2. One unit is one
- * product; one element of A changes during each unit (and is restored after), so no product can be reused. The checksum folds
- * the bits of a few elements of C.
+ * product; one element of A changes during each unit (and is restored after), so no product can
+ * be reused. The checksum folds the bits of a few elements of C.
  */
 #include "bench.h"
 

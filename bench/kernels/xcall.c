@@ -10,7 +10,10 @@
  * plain call that does the same copy, which is the lower bound of what the host can cost.
  *
  * The runner builds it twice: "xcall_small" (16 bytes, 4,096 calls per unit) and
- * "xcall_large" (64 KiB, 16 calls per unit).
+ * "xcall_large" (64 KiB, 16 calls per unit), and each once more as a WebAssembly component
+ * (BENCH_COMPONENT, world kernels/xcall.wit): there the message is a list<u32>, and the 2cvm
+ * component runtime forwards the caller's import to the callee's export (tcvm_clinker_forward),
+ * lifting the list out of one memory and lowering it into the other as a 2cvm channel does.
  */
 #include "bench.h"
 
@@ -25,6 +28,43 @@ _Static_assert(XCALL_SIZE >= 4u && XCALL_SIZE % 4u == 0u, "whole words");
 static uint32_t outbox[XCALL_WORDS];
 static uint32_t inbox[XCALL_WORDS];
 
+/* The callee's work: reads every word of the message. */
+static inline uint32_t receive(const uint32_t *message, uint32_t words)
+{
+    uint32_t s = 0;
+    for (uint32_t i = 0; i < words; i++)
+        s += message[i] ^ i;
+    return s;
+}
+
+#if defined(__wasm__) && defined(BENCH_COMPONENT)
+/* As a component (kernels/xcall.wit): the import peer: func(message: list<u32>) -> u32 is
+ * lowered to (pointer, count); the export recv takes the same list, which the runtime copies
+ * into memory the callee's cabi_realloc hands out: its inbox. */
+__attribute__((import_module("$root"), import_name("peer"))) uint32_t
+bench_peer_list(const uint32_t *message, uint32_t count);
+static uint32_t bench_peer(const uint32_t *message, uint32_t size)
+{
+    return bench_peer_list(message, size / 4u);
+}
+
+BENCH_EXPORT("cabi_realloc") void *xcall_realloc(void *old, uint32_t old_size, uint32_t align,
+                                                 uint32_t new_size);
+void *xcall_realloc(void *old, uint32_t old_size, uint32_t align, uint32_t new_size)
+{
+    (void)old;
+    (void)old_size;
+    if (new_size > sizeof inbox || align > 4u)
+        __builtin_trap();
+    return inbox;
+}
+
+BENCH_EXPORT("recv") uint32_t xcall_recv_list(const uint32_t *message, uint32_t count);
+uint32_t xcall_recv_list(const uint32_t *message, uint32_t count)
+{
+    return receive(message, count);
+}
+#else
 #if defined(__wasm__)
 __attribute__((import_module("host"), import_name("peer"))) uint32_t
 bench_peer(const uint32_t *message, uint32_t size);
@@ -40,11 +80,9 @@ uint32_t *xcall_inbox(void)
 BENCH_EXPORT("recv") uint32_t xcall_recv(uint32_t size);
 uint32_t xcall_recv(uint32_t size)
 {
-    uint32_t s = 0;
-    for (uint32_t i = 0; i < size / 4u; i++)
-        s += inbox[i] ^ i;
-    return s;
+    return receive(inbox, size / 4u);
 }
+#endif
 
 #if !defined(__wasm__)
 /* Natively the "host" is a plain call: the same copy, then the callee. */

@@ -160,7 +160,9 @@ typedef struct tcvm_engine_config {
     const char *aot_cache_dir;
     /* AOT: the C compiler to run; NULL means "cc". Copied. */
     const char *aot_cc;
-    /* AOT: maximum nesting of calls inside one compiled module; 0 means 10,000. */
+    /* AOT: bounds the native stack compiled code of a store may use, as this many nominal
+     * calls of 256 bytes (and never closer than 256 KiB to the bottom of the thread's stack);
+     * beyond it a call traps with TCVM_TRAP_STACK_EXHAUSTED. 0 means 10,000 (2.5 MiB). */
     uint32_t aot_max_depth;
 } tcvm_engine_config_t;
 

@@ -39,8 +39,9 @@ int cli_cmd_seal(int argc, char **argv);
 int cli_cmd_open(int argc, char **argv);
 int cli_cmd_transcript(int argc, char **argv);
 int cli_cmd_attest(int argc, char **argv);
-int cli_cmd_component(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_client(int argc, char **argv);
+int cli_cmd_demo(int argc, char **argv);
+int cli_cmd_component(int argc, char **argv);
 
 #endif

@@ -33,6 +33,8 @@ static void client_usage(FILE *out)
             "  status                                   the runtime's state and assets\n"
             "  fetch --identity AGE [--out-dir DIR] [OUTPUT...]\n"
             "                                           download and decrypt your outputs\n"
+            "  log --identity AGE [--out-dir DIR] COMPONENT...\n"
+            "                                           your components' logs (tcvm:host/log)\n"
             "  transcript [--out FILE]                  download and verify the transcript\n"
             "  check-evidence DIR --manifest FILE [--nonce HEX] [--allow-simulated]\n"
             "                                           re-check saved evidence offline\n\n"
@@ -257,10 +259,10 @@ static int do_get_print(tcvm_net_client_t *c, const char *path, const char *what
 }
 
 static int fetch_one(tcvm_net_client_t *c, const tcvm_age_identity_t *ids, size_t nids,
-                     const char *id, const char *out_dir)
+                     const char *id, const char *out_dir, bool log)
 {
     char path[256];
-    snprintf(path, sizeof path, "/v1/outputs/%.64s", id);
+    snprintf(path, sizeof path, "/v1/%s/%.64s", log ? "logs" : "outputs", id);
     long code = 0;
     uint8_t *resp = NULL, *plain = NULL;
     size_t size = 0, plain_size = 0;
@@ -280,7 +282,7 @@ static int fetch_one(tcvm_net_client_t *c, const tcvm_age_identity_t *ids, size_
         return CLI_FAIL;
     }
     char file[4096];
-    snprintf(file, sizeof file, "%s/%s", out_dir, id);
+    snprintf(file, sizeof file, "%.3000s/%.64s%s", out_dir, id, log ? ".log" : "");
     if (write_file(file, plain, plain_size, 0600) != TCVM_OK) {
         cli_errorf("client fetch: cannot write %s: %s", file, strerror(errno));
         rc = CLI_FAIL;
@@ -293,10 +295,14 @@ static int fetch_one(tcvm_net_client_t *c, const tcvm_age_identity_t *ids, size_
     return rc;
 }
 
-static int do_fetch(tcvm_net_client_t *c, client_args_t *a)
+static int do_fetch(tcvm_net_client_t *c, client_args_t *a, bool log)
 {
     if (a->identity == NULL) {
         cli_errorf("client fetch: give --identity AGE (your age identity file)");
+        return CLI_USAGE;
+    }
+    if (log && a->npositional == 0) {
+        cli_errorf("client log: name the COMPONENT(s) whose log to fetch");
         return CLI_USAGE;
     }
     tcvm_age_identity_t *ids = NULL;
@@ -310,7 +316,7 @@ static int do_fetch(tcvm_net_client_t *c, client_args_t *a)
     int rc = CLI_OK;
     if (a->npositional > 0) {
         for (int i = 0; i < a->npositional; i++)
-            if (fetch_one(c, ids, nids, a->positional[i], out_dir) != CLI_OK)
+            if (fetch_one(c, ids, nids, a->positional[i], out_dir, log) != CLI_OK)
                 rc = CLI_FAIL;
     } else {
         long code = 0;
@@ -338,7 +344,7 @@ static int do_fetch(tcvm_net_client_t *c, client_args_t *a)
                 rc = CLI_FAIL;
                 continue;
             }
-            if (fetch_one(c, ids, nids, id, out_dir) != CLI_OK)
+            if (fetch_one(c, ids, nids, id, out_dir, false) != CLI_OK)
                 rc = CLI_FAIL;
         }
         json_decref(list);
@@ -433,7 +439,7 @@ int cli_cmd_client(int argc, char **argv)
     if (strcmp(cmd, "check-evidence") == 0)
         return check_evidence_cmd(&a);
     if (strcmp(cmd, "verify") && strcmp(cmd, "upload") && strcmp(cmd, "status") &&
-        strcmp(cmd, "fetch") && strcmp(cmd, "transcript")) {
+        strcmp(cmd, "fetch") && strcmp(cmd, "log") && strcmp(cmd, "transcript")) {
         cli_errorf("client: unknown command '%s'", cmd);
         client_usage(stderr);
         return CLI_USAGE;
@@ -474,7 +480,7 @@ int cli_cmd_client(int argc, char **argv)
     size_t ev_size = 0;
     if (tcvm_net_client_verify(c, &res, a.save_dir ? &ev : NULL, &ev_size) != TCVM_OK) {
         printf("NOT VERIFIED: %s\n", tcvm_net_client_error(c)->message);
-        printf("nothing was sent to the runtime\n");
+        printf("nothing but the evidence request was sent to the runtime\n");
         goto done;
     }
     {
@@ -500,7 +506,9 @@ int cli_cmd_client(int argc, char **argv)
     else if (strcmp(cmd, "status") == 0)
         rc = do_get_print(c, "/v1/status", "status");
     else if (strcmp(cmd, "fetch") == 0)
-        rc = do_fetch(c, &a);
+        rc = do_fetch(c, &a, false);
+    else if (strcmp(cmd, "log") == 0)
+        rc = do_fetch(c, &a, true);
     else
         rc = do_transcript(c, &a);
 done:

@@ -42,6 +42,8 @@ static void spec_usage(FILE *out)
             "  --timeout SECONDS  time limit per file (default %u; 0 = none)\n"
             "  --no-fork          run every file in this process (for debugging)\n"
             "  --wast2json PATH   the wast2json to run (default: wast2json from PATH)\n"
+            "  --wast-parse PATH  tools/wast-parse.mjs, for Component Model scripts (run by\n"
+            "                     node with jco; default: the tools/ of this source tree)\n"
             "\n"
             "exit status: 0 when nothing failed, 1 when something failed, 2 on usage errors\n",
             SPEC_DEFAULT_SHOW, SPEC_DEFAULT_TIMEOUT);
@@ -261,6 +263,8 @@ int cli_cmd_spec(int argc, char **argv)
             timeout = (unsigned)n;
         } else if ((v = cli_option(argc, argv, &i, "--wast2json", &missing)) != NULL) {
             opt.wast2json = v;
+        } else if ((v = cli_option(argc, argv, &i, "--wast-parse", &missing)) != NULL) {
+            opt.wast_parse = v;
         } else if (missing) {
             goto out;
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -281,7 +285,9 @@ int cli_cmd_spec(int argc, char **argv)
             }
             for (size_t k = before; k < files.count; k++) {
                 size_t len = strlen(files.items[k]);
-                if (len < 5 || strcmp(files.items[k] + len - 5, ".json") != 0) need_tool = true;
+                if ((len < 5 || strcmp(files.items[k] + len - 5, ".json") != 0) &&
+                    !spec_is_component_script(files.items[k]))
+                    need_tool = true;
             }
         }
     }

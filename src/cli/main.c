@@ -33,9 +33,10 @@ static const struct {
     {"open", cli_cmd_open, "decrypt an age file with an identity"},
     {"transcript", cli_cmd_transcript, "verify a runtime transcript"},
     {"attest", cli_cmd_attest, "SEV-SNP evidence: get, show and verify it"},
-    {"component", cli_cmd_component, "validate, inspect or run a WebAssembly component"},
     {"serve", cli_cmd_serve, "run an agreement: the runtime inside the confidential VM"},
+    {"demo", cli_cmd_demo, "the multi-party demo: two hospitals and a vendor, over loopback"},
     {"client", cli_cmd_client, "a participant's client: verify, upload, status, fetch, transcript"},
+    {"component", cli_cmd_component, "validate, inspect or run a WebAssembly component"},
 };
 
 void cli_errorf(const char *fmt, ...)

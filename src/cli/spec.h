@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdarg.h>
+
+#include "base/base.h"
 
 /* The kinds of script command, for the per-kind counts. */
 typedef enum spec_kind {
@@ -47,7 +50,43 @@ typedef struct spec_options {
     int tier;              /* tcvm_tier_t: the engine tier the scripts run on */
     unsigned show;         /* failures described per file */
     bool verbose;          /* every failure, every skip reason, spectest prints */
+    const char *wast_parse; /* tools/wast-parse.mjs for component scripts; NULL: found */
+    const char *node;       /* node, to run it; NULL: "node" from PATH */
 } spec_options_t;
+
+#define SPEC_MAX_SKIP_REASONS 8 /* distinct skip reasons listed per file */
+#define SPEC_REASON_SIZE 256
+
+/* The verdicts of one script: counts, the first failures described, skips grouped by reason.
+ * Zero-initialised with opt set; spec_tally_free releases it. */
+typedef struct spec_tally {
+    const spec_options_t *opt;
+    spec_counts_t counts;
+    tcvm_buf_t report; /* the described failures (and, verbose, skips), one line each */
+    unsigned long described;
+    struct {
+        char text[SPEC_REASON_SIZE];
+        unsigned long count;
+    } skips[SPEC_MAX_SKIP_REASONS];
+    size_t skip_kinds;
+    unsigned long other_skips; /* skips beyond the listed reasons */
+} spec_tally_t;
+
+/* Counts a passed command. */
+void spec_tally_pass(spec_tally_t *t, spec_kind_t kind);
+/* Counts a failed command and describes it (the first opt->show, or all with opt->verbose). */
+void spec_tally_vfail(spec_tally_t *t, spec_kind_t kind, unsigned line, const char *fmt,
+                      va_list ap);
+/* Counts a skipped command; `reason` is shown (verbose), `key` groups it with like skips. */
+void spec_tally_skip(spec_tally_t *t, spec_kind_t kind, unsigned line, const char *reason,
+                     const char *key);
+/* Adds `count` skips under the reason `key`. */
+void spec_tally_group(spec_tally_t *t, const char *key, unsigned long count);
+/* Turns every passed command into a skip under `reason` (a file judged as a whole). */
+void spec_tally_skip_all(spec_tally_t *t, const char *reason);
+/* Prints "PASS|FAIL|SKIP DISPLAY: counts", then the described failures and skip groups. */
+void spec_tally_print(const spec_tally_t *t, const char *display);
+void spec_tally_free(spec_tally_t *t);
 
 /*
  * Runs one script: a .wast file (converted by wast2json into a temporary directory that is
@@ -57,5 +96,16 @@ typedef struct spec_options {
  * all counts as one failure.
  */
 void spec_run_file(const char *path, const spec_options_t *opt, spec_counts_t *out_counts);
+
+/* True when path is a .wast script of the Component Model (it holds "(component"). */
+bool spec_is_component_script(const char *path);
+
+/*
+ * Runs one component script (spec_component.c): tools/wast-parse.mjs converts it into commands
+ * and component binaries, judged against the component runtime; same output and counts as
+ * spec_run_file.
+ */
+void spec_component_run_file(const char *path, const spec_options_t *opt,
+                             spec_counts_t *out_counts);
 
 #endif

@@ -35,8 +35,6 @@ extern char **environ;
 #define SPEC_MAX_MODULE_SIZE ((size_t)256 << 20) /* one module binary */
 #define SPEC_MAX_JSON_SIZE ((size_t)1 << 30)     /* one converted script */
 #define SPEC_MAX_VALUES 10000u                   /* arguments or results of one action */
-#define SPEC_MAX_SKIP_REASONS 8                  /* distinct skip reasons listed per file */
-#define SPEC_REASON_SIZE 256
 
 static const char *const kind_names[SPEC_KIND_COUNT] = {
     "module",
@@ -139,15 +137,7 @@ struct spec_file {
     spectest_item_t spectest[SPECTEST_FUNC_COUNT + 6];
     size_t spectest_count;
 
-    spec_counts_t counts;
-    tcvm_buf_t report; /* the described failures (and, verbose, skips), one line each */
-    unsigned long described;
-    struct {
-        char text[SPEC_REASON_SIZE];
-        unsigned long count;
-    } skips[SPEC_MAX_SKIP_REASONS];
-    size_t skip_kinds;
-    unsigned long other_skips;
+    spec_tally_t t;
     unsigned long modules_seen, modules_refused; /* module commands, and those refused for a
                                                     feature */
     char refused_reason[SPEC_REASON_SIZE];
@@ -157,8 +147,7 @@ struct spec_file {
 
 static void pass(spec_file_t *f, spec_kind_t kind)
 {
-    f->counts.passed++;
-    f->counts.kind[kind][0]++;
+    spec_tally_pass(&f->t, kind);
 }
 
 static void failf(spec_file_t *f, spec_kind_t kind, unsigned line, const char *fmt, ...)
@@ -166,27 +155,14 @@ static void failf(spec_file_t *f, spec_kind_t kind, unsigned line, const char *f
 
 static void failf(spec_file_t *f, spec_kind_t kind, unsigned line, const char *fmt, ...)
 {
-    f->counts.failed++;
-    f->counts.kind[kind][1]++;
-    if (!f->opt->verbose && f->described >= f->opt->show) return;
-    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    spec_tally_vfail(&f->t, kind, line, fmt, ap);
     va_end(ap);
-    /* out of memory for the report only loses the description, not the count */
-    if (tcvm__buf_printf(&f->report, "  line %u: %s: %s\n", line, spec_kind_name(kind), text) ==
-        TCVM_OK)
-        f->described++;
 }
 
 static void skip(spec_file_t *f, spec_kind_t kind, unsigned line, const char *reason)
 {
-    f->counts.skipped++;
-    f->counts.kind[kind][2]++;
-    if (f->opt->verbose)
-        tcvm__buf_printf(&f->report, "  line %u: %s: skipped: %s\n", line, spec_kind_name(kind),
-                         reason);
     /* Group by cause: leave out where in the module it was ("(code section, ..., offset N)"),
      * which differs from module to module. */
     char key[SPEC_REASON_SIZE];
@@ -195,19 +171,7 @@ static void skip(spec_file_t *f, spec_kind_t kind, unsigned line, const char *re
     if (place != NULL && place > key && place[-1] == ' ' && strstr(place, "offset") != NULL &&
         key[strlen(key) - 1] == ')')
         place[-1] = '\0';
-    reason = key;
-    for (size_t i = 0; i < f->skip_kinds; i++) {
-        if (strcmp(f->skips[i].text, reason) == 0) {
-            f->skips[i].count++;
-            return;
-        }
-    }
-    if (f->skip_kinds < SPEC_MAX_SKIP_REASONS) {
-        textf(f->skips[f->skip_kinds].text, sizeof f->skips[0].text, "%s", reason);
-        f->skips[f->skip_kinds++].count = 1;
-    } else {
-        f->other_skips++;
-    }
+    spec_tally_skip(&f->t, kind, line, reason, key);
 }
 
 /* ---- text helpers -------------------------------------------------------------------- */
@@ -1253,16 +1217,7 @@ static bool ends_with(const char *s, const char *suffix)
 
 static void print_result(spec_file_t *f)
 {
-    const spec_counts_t *c = &f->counts;
-    const char *verdict = c->failed ? "FAIL" : (c->passed == 0 && c->skipped > 0 ? "SKIP" : "PASS");
-    printf("%s %s: %lu passed, %lu failed, %lu skipped\n", verdict, f->display, c->passed,
-           c->failed, c->skipped);
-    if (f->report.size > 0) fwrite(f->report.data, 1, f->report.size, stdout);
-    if (c->failed > f->described)
-        printf("  ... and %lu more failures (--verbose shows all)\n", c->failed - f->described);
-    for (size_t i = 0; i < f->skip_kinds; i++)
-        printf("  skipped %lu: %s\n", f->skips[i].count, f->skips[i].text);
-    if (f->other_skips) printf("  skipped %lu for other reasons\n", f->other_skips);
+    spec_tally_print(&f->t, f->display);
 }
 
 /*
@@ -1272,32 +1227,24 @@ static void print_result(spec_file_t *f)
  */
 static void whole_file_skip(spec_file_t *f)
 {
-    if (f->modules_seen == 0 || f->modules_refused != f->modules_seen || f->counts.failed != 0 ||
-        f->counts.passed == 0)
+    if (f->modules_seen == 0 || f->modules_refused != f->modules_seen || f->t.counts.failed != 0 ||
+        f->t.counts.passed == 0)
         return;
-    for (int k = 0; k < SPEC_KIND_COUNT; k++) {
-        f->counts.kind[k][2] += f->counts.kind[k][0];
-        f->counts.kind[k][0] = 0;
-    }
     char reason[SPEC_REASON_SIZE + 64];
     textf(reason, sizeof reason, "every module uses a refused feature (%s)", f->refused_reason);
-    unsigned long moved = f->counts.passed;
-    f->counts.passed = 0;
-    f->counts.skipped += moved;
-    /* the moved commands are listed under the file-level reason */
-    if (f->skip_kinds < SPEC_MAX_SKIP_REASONS) {
-        textf(f->skips[f->skip_kinds].text, sizeof f->skips[0].text, "%s", reason);
-        f->skips[f->skip_kinds++].count = moved;
-    } else {
-        f->other_skips += moved;
-    }
+    spec_tally_skip_all(&f->t, reason);
 }
 
 void spec_run_file(const char *path, const spec_options_t *opt, spec_counts_t *out_counts)
 {
+    if (spec_is_component_script(path)) {
+        spec_component_run_file(path, opt, out_counts);
+        return;
+    }
     spec_file_t f;
     memset(&f, 0, sizeof f);
     f.opt = opt;
+    f.t.opt = opt;
     f.display = base_name(path);
     f.current = SIZE_MAX;
     char tmp[PATH_MAX] = "";
@@ -1365,18 +1312,18 @@ void spec_run_file(const char *path, const spec_options_t *opt, spec_counts_t *o
     goto done;
 
 fail_file:
-    f.counts.failed++;
-    f.counts.kind[SPEC_OTHER][1]++;
+    f.t.counts.failed++;
+    f.t.counts.kind[SPEC_OTHER][1]++;
     printf("FAIL %s: %s\n", f.display, why);
 done:
     fflush(stdout);
-    *out_counts = f.counts;
+    *out_counts = f.t.counts;
     tcvm_store_free(f.store);
     tcvm_engine_free(f.engine);
     json_decref(root);
     names_free(&f.names);
     names_free(&f.registry);
     tcvm__free(f.slots);
-    tcvm__buf_free(&f.report);
+    spec_tally_free(&f.t);
     if (tmp[0] != '\0') remove_dir(tmp);
 }

@@ -119,7 +119,7 @@ static bool routed_input(sandbox_t *sb, tcvm_ccall_t *call, const tcvm_cval_t *i
     return true;
 }
 
-static tcvm_status_t host_inputs_list(void *env, tcvm_ccall_t *call, const tcvm_cval_t *args,
+static tcvm_status_t host_inputs_ids(void *env, tcvm_ccall_t *call, const tcvm_cval_t *args,
                                       size_t count, tcvm_cval_t *result)
 {
     (void)call;
@@ -281,7 +281,7 @@ static tcvm_status_t link_interface(job_t *j, size_t i, const tcvm_cextern_desc_
         const char *iface, *func;
         tcvm_chost_fn_t fn;
     } host[] = {
-        {HOST_PKG "inputs", "list", host_inputs_list},
+        {HOST_PKG "inputs", "ids", host_inputs_ids},
         {HOST_PKG "inputs", "size", host_inputs_size},
         {HOST_PKG "inputs", "read", host_inputs_read},
         {HOST_PKG "outputs", "write", host_outputs_write},

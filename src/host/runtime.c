@@ -600,8 +600,10 @@ tcvm_status_t tcvm_host_evidence(tcvm_host_t *h, size_t participant,
         st = tcvm_attest_evidence_encode(ev, &data, &size);
     tcvm_attest_evidence_destroy(ev);
     if (st != TCVM_OK) {
-        tcvm__errorf(err, st, "cannot get evidence: %s",
-                     err && err->message[0] ? err->message : tcvm_status_message(st));
+        char why[TCVM_ERROR_MSG_SIZE];
+        snprintf(why, sizeof why, "%s",
+                 err && err->message[0] ? err->message : tcvm_status_message(st));
+        tcvm__errorf(err, st, "cannot get evidence: %.480s", why);
         return st;
     }
     /* tcvm_attest_evidence_encode allocates with malloc; hand over a library buffer. */

@@ -4,9 +4,12 @@
  * bufferevent_openssl with the TLS context of src/crypto/tls.c. Authentication happens in the
  * handshake (only manifest signing keys get through); each request then looks up the
  * participant from the connection's verified client key and hands the request to the runtime
- * (tcvm/host.h), which decides. This file only routes, maps statuses to HTTP codes and writes
- * replies; no policy lives here except the per-body size cap evhttp enforces before the body is
- * read (the largest asset limit). The endpoints are documented in docs/api.md.
+ * (tcvm/host.h), which decides. This file holds the connection side: the TLS bufferevents, who
+ * is asking, the body and the reply; dispatch.c turns a request into a reply. Evidence requests
+ * go to a worker thread (asking the TEE for a report can be slow) and their replies come back
+ * to the loop through event_base_once, so no request waits for the TEE. No policy lives
+ * here except the per-body size cap evhttp enforces before the body is read (the largest asset
+ * limit). The endpoints are documented in docs/api.md.
  */
 #include "tcvm/net.h"
 
@@ -16,15 +19,24 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
-#include <jansson.h>
 #include <netinet/in.h>
-#include <sys/queue.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include "base/base.h"
 #include "crypto/tls.h"
+#include "net/net_internal.h"
+
+/* An evidence request on its way through the worker thread and back to the loop. */
+typedef struct evidence_job {
+    struct evidence_job *next;
+    tcvm_net_server_t *s;
+    struct evhttp_request *req;
+    size_t p;
+    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
+    tcvm_net_reply_t reply;
+} evidence_job_t;
 
 struct tcvm_net_server {
     tcvm_host_t *host;
@@ -34,6 +46,15 @@ struct tcvm_net_server {
     uint16_t port;
     void (*log)(void *arg, const char *line);
     void *log_arg;
+    unsigned long tls_refused;
+    /* the evidence worker: asking the TEE can be slow, so it never runs on the event loop */
+    pthread_t worker;
+    bool worker_running;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+    evidence_job_t *queue, *queue_tail;
+    evidence_job_t *undelivered; /* replies the loop could not be handed (out of memory) */
 };
 
 static void logf_(tcvm_net_server_t *s, const char *fmt, ...) TCVM__PRINTF(2, 3);
@@ -59,9 +80,15 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
                                           BEV_OPT_CLOSE_ON_FREE);
 }
 
+/* Handshakes refused individually recorded in the transcript; past this, only counts at
+ * powers of two, so that anyone on the network cannot fill the transcript (its caps would fail
+ * the job) by knocking with certificates. */
+#define TLS_REFUSALS_RECORDED 64u
+
 static void on_tls_refused(void *arg, const uint8_t *key)
 {
     tcvm_net_server_t *s = arg;
+    unsigned long n = ++s->tls_refused; /* handshakes run on the event loop thread only */
     char reason[160];
     if (key != NULL) {
         char text[TCVM_SIGN_PUBLIC_TEXT_SIZE];
@@ -71,77 +98,14 @@ static void on_tls_refused(void *arg, const uint8_t *key)
         snprintf(reason, sizeof reason, "TLS client certificate without an Ed25519 key");
     }
     logf_(s, "refused handshake: %s", reason);
-    tcvm_host_record_refusal(s->host, TCVM_HOST_NOBODY, "tls handshake", reason);
-}
-
-static int http_code(tcvm_status_t st)
-{
-    switch (st) {
-    case TCVM_OK:
-        return 200;
-    case TCVM_HOST_POLICY:
-    case TCVM_EPERM:
-        return 403;
-    case TCVM_HOST_STATE:
-        return 409;
-    case TCVM_ENOENT:
-        return 404;
-    case TCVM_ELIMIT:
-        return 413;
-    case TCVM_EINVAL:
-    case TCVM_EFORMAT:
-        return 400;
-    case TCVM_ATTEST_PROVIDER:
-        return 503;
-    default:
-        return 500;
+    if (n <= TLS_REFUSALS_RECORDED) {
+        tcvm_host_record_refusal(s->host, TCVM_HOST_NOBODY, "tls handshake", reason);
+    } else if ((n & (n - 1)) == 0) {
+        snprintf(reason, sizeof reason, "%lu TLS handshakes refused so far (only the first %u "
+                                        "are recorded one by one)",
+                 n, TLS_REFUSALS_RECORDED);
+        tcvm_host_record_refusal(s->host, TCVM_HOST_NOBODY, "tls handshake", reason);
     }
-}
-
-static const char *reason_phrase(int code)
-{
-    switch (code) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
-    }
-}
-
-static void reply_error(struct evhttp_request *req, tcvm_status_t st, const char *message)
-{
-    int code = http_code(st);
-    json_t *j = json_object();
-    json_object_set_new(j, "status", json_string(tcvm_status_name(st)));
-    json_object_set_new(j, "error", json_string(message));
-    char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(j);
-    struct evbuffer *b = evbuffer_new();
-    if (b != NULL && text != NULL)
-        evbuffer_add(b, text, strlen(text));
-    free(text);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
-    evhttp_send_reply(req, code, reason_phrase(code), b);
-    evbuffer_free(b);
-}
-
-static void reply_data(struct evhttp_request *req, const char *type, const void *data,
-                       size_t size)
-{
-    struct evbuffer *b = evbuffer_new();
-    if (b == NULL || evbuffer_add(b, data, size) != 0) {
-        evbuffer_free(b);
-        reply_error(req, TCVM_ENOMEM, "out of memory");
-        return;
-    }
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-    evhttp_send_reply(req, 200, "OK", b);
-    evbuffer_free(b);
 }
 
 /* The participant behind the request's connection, from the key the handshake verified. */
@@ -155,177 +119,120 @@ static bool request_participant(tcvm_net_server_t *s, struct evhttp_request *req
            tcvm_manifest_find_signer(tcvm_host_manifest(s->host), key, out);
 }
 
-static void do_evidence(tcvm_net_server_t *s, struct evhttp_request *req, size_t p,
-                        const char *query)
+static void send_reply(struct evhttp_request *req, const tcvm_net_reply_t *r)
 {
-    struct evkeyvalq params;
-    TAILQ_INIT(&params);
-    const char *nonce_hex = NULL;
-    if (query != NULL && evhttp_parse_query_str(query, &params) == 0)
-        nonce_hex = evhttp_find_header(&params, "nonce");
-    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
-    if (nonce_hex == NULL || strlen(nonce_hex) != 2 * TCVM_HOST_NONCE_SIZE ||
-        !tcvm__hex_decode(nonce_hex, strlen(nonce_hex), nonce, sizeof nonce)) {
-        evhttp_clear_headers(&params);
-        reply_error(req, TCVM_EINVAL, "give ?nonce= with 64 hex digits (a fresh 32-byte nonce)");
+    struct evbuffer *b = evbuffer_new();
+    if (b != NULL && r->body.size && evbuffer_add(b, r->body.data, r->body.size) != 0) {
+        evbuffer_free(b);
+        b = NULL;
+    }
+    if (b == NULL) {
+        evhttp_send_error(req, 500, "Internal Server Error");
         return;
     }
-    evhttp_clear_headers(&params);
-    uint8_t *ev = NULL;
-    size_t size = 0;
-    tcvm_error_t err = {0};
-    tcvm_status_t st = tcvm_host_evidence(s->host, p, nonce, &ev, &size, &err);
-    if (st != TCVM_OK) {
-        reply_error(req, st, err.message);
-        return;
-    }
-    reply_data(req, "application/octet-stream", ev, size);
-    tcvm_seal_free(ev);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", r->type);
+    evhttp_send_reply(req, r->code, r->reason, b);
+    evbuffer_free(b);
 }
 
-static void do_text(struct evhttp_request *req, tcvm_status_t st, const char *type, char *text,
-                    size_t size)
+/* On the loop thread: sends a finished evidence reply. A request whose connection closed in the
+ * meantime was detached by evhttp and is freed by evhttp_send_reply. */
+static void deliver(evutil_socket_t fd, short what, void *arg)
 {
-    if (st != TCVM_OK) {
-        reply_error(req, st, tcvm_status_message(st));
-        return;
-    }
-    reply_data(req, type, text, size);
-    tcvm_seal_free(text);
+    (void)fd;
+    (void)what;
+    evidence_job_t *j = arg;
+    logf_(j->s, "%s GET /v1/evidence -> %d", tcvm_host_manifest(j->s->host)->participants[j->p].id,
+          j->reply.code);
+    send_reply(j->req, &j->reply);
+    tcvm__buf_free(&j->reply.body);
+    tcvm__free(j);
 }
 
-static void do_upload(tcvm_net_server_t *s, struct evhttp_request *req, size_t p,
-                      tcvm_host_asset_kind_t kind, const char *id)
+static void *evidence_worker(void *arg)
 {
-    const char *hex = evhttp_find_header(evhttp_request_get_input_headers(req),
-                                         TCVM_NET_DIGEST_HEADER);
-    uint8_t claimed[TCVM_DIGEST_SIZE];
-    if (hex == NULL || strlen(hex) != 64 || !tcvm__hex_decode(hex, 64, claimed, sizeof claimed)) {
-        tcvm_host_record_refusal(s->host, p, "upload", "no " TCVM_NET_DIGEST_HEADER " header");
-        reply_error(req, TCVM_EINVAL,
-                    "state the SHA-256 of the body in the " TCVM_NET_DIGEST_HEADER " header");
-        return;
-    }
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t size = evbuffer_get_length(in);
-    /* evbuffer_pullup makes the body contiguous in place (no second copy of the body). */
-    const uint8_t *data = size ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
-    tcvm_error_t err = {0};
-    tcvm_status_t st = data ? tcvm_host_upload(s->host, p, kind, id, data, size, claimed, &err)
-                            : tcvm__errorf(&err, TCVM_ENOMEM, "out of memory");
-    evbuffer_drain(in, size);
-    if (st != TCVM_OK) {
-        reply_error(req, st, err.message);
-        return;
-    }
-    json_t *j = json_pack("{s:s, s:s, s:I, s:s}", "accepted", tcvm_host_asset_kind_name(kind),
-                          "id", id, "size", (json_int_t)size, "state",
-                          tcvm_host_state_name(tcvm_host_state(s->host)));
-    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-    json_decref(j);
-    reply_data(req, "application/json", text ? text : "{}", text ? strlen(text) : 2);
-    free(text);
-}
-
-static void do_output(tcvm_net_server_t *s, struct evhttp_request *req, size_t p, const char *id,
-                      bool log)
-{
-    uint8_t *data = NULL;
-    size_t size = 0;
-    tcvm_error_t err = {0};
-    tcvm_status_t st = log ? tcvm_host_log(s->host, p, id, &data, &size, &err)
-                           : tcvm_host_output(s->host, p, id, &data, &size, &err);
-    if (st != TCVM_OK) {
-        reply_error(req, st, err.message);
-        return;
-    }
-    reply_data(req, "application/octet-stream", data, size);
-    tcvm_seal_free(data);
-}
-
-/* A path segment that could be an id (the manifest's id alphabet), else NULL. */
-static const char *id_after(const char *path, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (strncmp(path, prefix, n) != 0)
-        return NULL;
-    const char *id = path + n;
-    size_t len = strlen(id);
-    if (len == 0 || len > TCVM_MANIFEST_MAX_ID_SIZE)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-'))
+    tcvm_net_server_t *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (s->queue == NULL && !s->stopping)
+            pthread_cond_wait(&s->wake, &s->lock);
+        evidence_job_t *j = s->queue;
+        if (j == NULL) { /* stopping, and the queue is drained */
+            pthread_mutex_unlock(&s->lock);
             return NULL;
+        }
+        s->queue = j->next;
+        if (s->queue == NULL)
+            s->queue_tail = NULL;
+        pthread_mutex_unlock(&s->lock);
+        tcvm__net_evidence_reply(s->host, j->p, j->nonce, &j->reply);
+        struct timeval now = {0, 0};
+        if (event_base_once(s->base, -1, EV_TIMEOUT, deliver, j, &now) != 0) {
+            pthread_mutex_lock(&s->lock);
+            j->next = s->undelivered;
+            s->undelivered = j;
+            pthread_mutex_unlock(&s->lock);
+        }
     }
-    return id;
 }
 
 static void handle(struct evhttp_request *req, void *arg)
 {
     tcvm_net_server_t *s = arg;
+    tcvm_net_reply_t r = {0};
     size_t p;
-    if (!request_participant(s, req, &p)) {
-        reply_error(req, TCVM_EPERM, "not authenticated as a participant");
-        return;
-    }
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-    if (path == NULL) {
-        reply_error(req, TCVM_EINVAL, "malformed request target");
+    const char *uri = evhttp_request_get_uri(req);
+    if (!request_participant(s, req, &p)) {
+        /* cannot happen past the handshake; refuse anyway rather than guess */
+        evhttp_send_error(req, 403, "Forbidden");
         return;
     }
     const char *who = tcvm_host_manifest(s->host)->participants[p].id;
-    logf_(s, "%s %s %.200s", who, method == EVHTTP_REQ_PUT ? "PUT" : "GET", path);
-    const char *id;
-    char *text = NULL;
-    size_t size = 0;
-    if (method == EVHTTP_REQ_GET) {
-        tcvm_status_t st = TCVM_ENOENT;
-        const char *type = "application/json";
-        if (strcmp(path, "/v1/evidence") == 0) {
-            do_evidence(s, req, p, query);
+    uint8_t nonce[TCVM_HOST_NONCE_SIZE];
+    if (s->worker_running && tcvm__net_evidence_request(method == EVHTTP_REQ_PUT, uri, nonce)) {
+        evidence_job_t *j = tcvm__calloc(1, sizeof *j);
+        if (j == NULL) {
+            evhttp_send_error(req, 500, "Internal Server Error");
             return;
         }
-        if ((id = id_after(path, "/v1/outputs/")) != NULL) {
-            do_output(s, req, p, id, false);
-            return;
-        }
-        if ((id = id_after(path, "/v1/logs/")) != NULL) {
-            do_output(s, req, p, id, true);
-            return;
-        }
-        if (strcmp(path, "/v1/manifest") == 0) {
-            st = tcvm_host_bundle(s->host, &text, &size);
-        } else if (strcmp(path, "/v1/status") == 0) {
-            st = tcvm_host_status_json(s->host, p, &text, &size);
-        } else if (strcmp(path, "/v1/outputs") == 0) {
-            st = tcvm_host_outputs_json(s->host, p, &text, &size);
-        } else if (strcmp(path, "/v1/transcript") == 0) {
-            st = tcvm_host_transcript(s->host, &text, &size);
-            type = "text/plain";
-        } else {
-            reply_error(req, TCVM_ENOENT, "no such endpoint (see docs/api.md)");
-            return;
-        }
-        do_text(req, st, type, text, size);
+        j->s = s;
+        j->req = req;
+        j->p = p;
+        memcpy(j->nonce, nonce, sizeof nonce);
+        pthread_mutex_lock(&s->lock);
+        if (s->queue_tail)
+            s->queue_tail->next = j;
+        else
+            s->queue = j;
+        s->queue_tail = j;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        return; /* answered by deliver() */
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t size = evbuffer_get_length(in);
+    /* evbuffer_pullup makes the body contiguous in place (no second copy of the body). */
+    const uint8_t *body = size ? evbuffer_pullup(in, -1) : NULL;
+    if (size && body == NULL) {
+        evhttp_send_error(req, 500, "Internal Server Error");
         return;
     }
-    if (method == EVHTTP_REQ_PUT) {
-        if ((id = id_after(path, "/v1/components/")) != NULL) {
-            do_upload(s, req, p, TCVM_HOST_COMPONENT, id);
-            return;
-        }
-        if ((id = id_after(path, "/v1/inputs/")) != NULL) {
-            do_upload(s, req, p, TCVM_HOST_INPUT, id);
-            return;
-        }
+    const char *digest =
+        evhttp_find_header(evhttp_request_get_input_headers(req), TCVM_NET_DIGEST_HEADER);
+    tcvm__net_dispatch(s->host, p, method == EVHTTP_REQ_PUT, uri, digest, body, size, &r);
+    evbuffer_drain(in, size);
+    if (s->log != NULL) {
+        /* the target is the client's text: keep control characters out of the operator's log */
+        char shown[201];
+        size_t n = 0;
+        for (const char *u = uri ? uri : "?"; *u && n < sizeof shown - 1; u++)
+            shown[n++] = (*u >= 0x20 && *u < 0x7f) ? *u : '?';
+        shown[n] = '\0';
+        logf_(s, "%s %s %s -> %d", who, method == EVHTTP_REQ_PUT ? "PUT" : "GET", shown, r.code);
     }
-    /* the input buffer of an unknown PUT is dropped with the request */
-    reply_error(req, TCVM_ENOENT, "no such endpoint (see docs/api.md)");
+    send_reply(req, &r);
+    tcvm__buf_free(&r.body);
 }
 
 tcvm_status_t tcvm_net_server_new(tcvm_host_t *host, const char *address, uint16_t port,
@@ -341,6 +248,8 @@ tcvm_status_t tcvm_net_server_new(tcvm_host_t *host, const char *address, uint16
     s->host = host;
     s->log = log;
     s->log_arg = log_arg;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
     const tcvm_manifest_t *m = tcvm_host_manifest(host);
     uint8_t(*keys)[32] = tcvm__calloc(m->participant_count, 32);
     if (keys == NULL) {
@@ -392,6 +301,8 @@ tcvm_status_t tcvm_net_server_new(tcvm_host_t *host, const char *address, uint16
         else if (ss.ss_family == AF_INET6)
             s->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
     }
+    /* without the worker, evidence is answered on the loop like any request */
+    s->worker_running = pthread_create(&s->worker, NULL, evidence_worker, s) == 0;
     *out = s;
     return TCVM_OK;
 fail:
@@ -418,10 +329,32 @@ void tcvm_net_server_destroy(tcvm_net_server_t *s)
 {
     if (s == NULL)
         return;
+    if (s->worker_running) {
+        /* the worker answers what is queued, hands it to the loop, and ends; the loop then
+         * delivers those replies while the connections still exist */
+        pthread_mutex_lock(&s->lock);
+        s->stopping = true;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->worker, NULL);
+        event_base_loop(s->base, EVLOOP_NONBLOCK);
+    }
     if (s->http)
         evhttp_free(s->http);
-    if (s->base)
+    /* Closing connections defers the release of their TLS bufferevents to the loop: run it
+     * once so that every connection's SSL object is freed before the base is. */
+    if (s->base) {
+        event_base_loop(s->base, EVLOOP_NONBLOCK);
         event_base_free(s->base);
+    }
+    while (s->undelivered != NULL) { /* their requests went with their connections */
+        evidence_job_t *j = s->undelivered;
+        s->undelivered = j->next;
+        tcvm__buf_free(&j->reply.body);
+        tcvm__free(j);
+    }
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
     tcvm__tls_server_free(s->tls);
     tcvm__free(s);
 }

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define TCVM_AOT_ABI 3u
+#define TCVM_AOT_ABI 4u
 #define TCVM_AOT_MODULE_SYMBOL "tcvm_aot_module_v1"
 
 /* A function reference as generated code stores it (wabt 1.0.32 wasm_rt_funcref_t). */
@@ -72,7 +72,7 @@ typedef struct tcvm_aot_ctx {
     void **objects;          /* per import: memory/table/global storage (see the glue) */
     void (**direct_fn)(void); /* per import: compiled callee, or NULL for the generic path */
     void **direct_inst;      /* per import: the callee's generated instance */
-    uint32_t depth;          /* nesting of calls inside this instance (one thread at a time) */
+    uint64_t *stack_limit;   /* the store's stack limit (see the prelude in aot_glue.c) */
 } tcvm_aot_ctx_t;
 
 typedef struct tcvm_aot_module {
@@ -80,7 +80,7 @@ typedef struct tcvm_aot_module {
     uint32_t instance_size;  /* sizeof the generated instance struct */
     uint32_t import_count;   /* imports of the rewritten module, in order */
     uint32_t func_count;     /* defined functions */
-    void (*init)(const tcvm_aot_api_t *api, uint32_t max_depth);
+    void (*init)(const tcvm_aot_api_t *api);
     void (*instantiate)(void *instance, tcvm_aot_ctx_t *ctx);
     void (*release)(void *instance);
     const tcvm_aot_func_t *funcs;

@@ -152,16 +152,25 @@ static tcvm_status_t emit_caller(tcvm_buf_t *b, uint32_t fi, const wtype_t *t)
 static const char prelude[] =
     "#define WASM_RT_MEMCHECK_SIGNAL_HANDLER 1\n"
     "#define WASM_RT_USE_STACK_DEPTH_COUNT 1\n"
-    "#define WASM_RT_MAX_CALL_STACK_DEPTH tcvm_max_depth_\n"
 
     "#include <stdarg.h>\n#include <stdbool.h>\n#include <stdint.h>\n#include <string.h>\n"
     "static const tcvm_aot_api_t *tcvm_api_;\n"
-    "static uint32_t tcvm_max_depth_ = 1000;\n"
     "#include \"wasm-rt.h\"\n"
-    /* every generated function that counts depth has the instance at hand, and every rewritten
-     * module imports its depth counter as its last global ("i"/"d0"), so the counter is one
-     * load away; the header's own extern declaration of it was read above and stays unused */
-    "#define wasm_rt_call_stack_depth (*instance->Z_iZ_d0)\n"
+    /* Stack exhaustion: wasm2c's prologue counts call depth in memory (an increment on entry and
+     * a decrement on exit, a chain of read-modify-writes through every call); the build rewrites
+     * it (see patch_generated in aot_build.c) to compare the stack pointer with the store's stack
+     * limit instead, one load and one compare, no store. Every rewritten module imports that
+     * limit as its last global ("i"/"d0"). Sibling-call optimisation stays off, so that every
+     * wasm call, even in tail position, takes stack and runaway recursion reaches the limit. */
+    "#if defined(__x86_64__)\n"
+    "static inline uintptr_t tcvm_sp_(void)\n"
+    "{ uintptr_t sp; __asm__(\"mov %%rsp, %0\" : \"=r\"(sp)); return sp; }\n"
+    "#elif defined(__aarch64__)\n"
+    "static inline uintptr_t tcvm_sp_(void)\n"
+    "{ uintptr_t sp; __asm__(\"mov %0, sp\" : \"=r\"(sp)); return sp; }\n"
+    "#else\n"
+    "static inline uintptr_t tcvm_sp_(void) { return (uintptr_t)__builtin_frame_address(0); }\n"
+    "#endif\n"
     "_Static_assert(sizeof(wasm_rt_funcref_t) == sizeof(tcvm_aot_funcref_t), \"funcref\");\n"
     "void wasm_rt_trap(wasm_rt_trap_t code) { tcvm_api_->trap((int)code); }\n"
     "bool wasm_rt_is_initialized(void) { return true; }\n"
@@ -242,9 +251,9 @@ tcvm_status_t tcvm__aot_glue(const tcvm_module_t *m, const tcvm__aot_layout_t *l
             break;
         case TCVM_EXTERN_GLOBAL:
             if (im->prefix == 'd') {
-                /* the instance's call-depth counter lives in its context */
-                st = tcvm__buf_printf(b, "u32 *Z_iZ_d0(struct Z_i_instance_t *c)\n"
-                                         "{ return &c->c.depth; }\n");
+                /* the store's stack limit, reached through the instance's context */
+                st = tcvm__buf_printf(b, "u64 *Z_iZ_d0(struct Z_i_instance_t *c)\n"
+                                         "{ return c->c.stack_limit; }\n");
                 break;
             }
             st = tcvm__buf_printf(b, "%s *Z_iZ_%c%u(struct Z_i_instance_t *c)\n"
@@ -274,8 +283,8 @@ tcvm_status_t tcvm__aot_glue(const tcvm_module_t *m, const tcvm__aot_layout_t *l
         st = tcvm__buf_printf(
             b,
             "};\n"
-            "static void init_(const tcvm_aot_api_t *api, uint32_t max_depth)\n"
-            "{ tcvm_api_ = api; tcvm_max_depth_ = max_depth; Z_m_init_module(); }\n"
+            "static void init_(const tcvm_aot_api_t *api)\n"
+            "{ tcvm_api_ = api; Z_m_init_module(); }\n"
             "static void instantiate_(void *inst, tcvm_aot_ctx_t *ctx)\n"
             "{ Z_m_instantiate((Z_m_instance_t *)inst, (struct Z_i_instance_t *)ctx); }\n"
             "static void release_(void *inst) { Z_m_free((Z_m_instance_t *)inst); }\n"

@@ -5,8 +5,9 @@
  *
  *  - Entries and traps. Every call from the host into compiled code is an "entry" with its own
  *    jump buffer, kept on a per-thread chain, so host -> guest -> host -> guest nesting unwinds
- *    each trap to the right level; an entry restores the call-depth counters of the store's
- *    instances when it unwinds.
+ *    each trap to the right level. The outermost entry of a store sets the store's stack limit,
+ *    which every compiled function compares its stack pointer with in its prologue, and clears
+ *    it when it returns or unwinds.
  *  - The fault handler claims a SIGSEGV/SIGBUS only when this thread is inside an entry, the
  *    faulting instruction lies in compiled code of that entry's store, and the address lies in
  *    one of that store's linear-memory reservations (out of bounds) or just below this thread's
@@ -437,33 +438,52 @@ void tcvm__aot_interrupt(tcvm_store_t *s)
 
 /* ---- entries -------------------------------------------------------------------------- */
 
+/* Stack that compiled code may use, per nominal call of the engine's aot_max_depth, and what
+ * stays free below it on the thread's stack for host functions called at the deepest point. */
+#define AOT_FRAME_BYTES 256u
+#define AOT_HOST_RESERVE ((uintptr_t)256 << 10)
+
+/* The lowest stack address the store's compiled code may reach from here: aot_max_depth
+ * nominal frames below the current stack pointer, but never within AOT_HOST_RESERVE of the
+ * bottom of this thread's stack. Running out traps with TCVM_TRAP_STACK_EXHAUSTED in the
+ * prologue of the function that would cross it; the guard page below the stack (see on_fault)
+ * stays as a second line. */
+static uint64_t stack_limit(const tcvm_store_t *s)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t budget = (uintptr_t)s->engine->config.aot_max_depth * AOT_FRAME_BYTES;
+    uintptr_t limit = sp > budget ? sp - budget : 1;
+    if (tls_stack_lo != 0 && limit < tls_stack_lo + AOT_HOST_RESERVE)
+        limit = tls_stack_lo + AOT_HOST_RESERVE;
+    return limit;
+}
+
 tcvm_status_t tcvm__aot_call(tcvm_store_t *s, tcvm_func_t *f, uint64_t *slots)
 {
     if (tcvm__aot_signals_init() != TCVM_OK)
         return tcvm__trapf(s, TCVM_EINTERNAL, "cannot install the signal handlers compiled code "
                            "needs");
     thread_setup();
-    if (atomic_load_explicit(&s->interrupt, memory_order_relaxed))
+    /* publish the running thread first, then look at the interrupt flag: tcvm_store_interrupt
+     * sets the flag first, then looks for the thread (both sequentially consistent), so either
+     * this entry sees the flag or the interrupter sees the thread and signals it */
+    pthread_t self = pthread_self();
+    pthread_t *prev_thread = atomic_load(&s->aot_thread);
+    atomic_store(&s->aot_thread, &self);
+    if (atomic_load(&s->interrupt)) {
+        atomic_store(&s->aot_thread, prev_thread);
         return tcvm__trapf(s, TCVM_TRAP_INTERRUPTED, "%s",
                            tcvm_status_message(TCVM_TRAP_INTERRUPTED));
-    /* depth counters of the store's instances, restored if this entry unwinds */
-    uint32_t saved_small[16];
-    uint32_t *saved = saved_small;
-    size_t n = 0;
-    for (tcvm_instance_t *inst = s->instances; inst != NULL; inst = inst->next)
-        n++;
-    if (n > 16 && (saved = tcvm__calloc(n, sizeof *saved)) == NULL)
-        return tcvm__trapf(s, TCVM_ENOMEM, "out of memory");
-    size_t i = 0;
-    for (tcvm_instance_t *inst = s->instances; inst != NULL; inst = inst->next, i++)
-        saved[i] = inst->aot_ctx != NULL ? ((tcvm_aot_ctx_t *)inst->aot_ctx)->depth : 0;
+    }
+    /* the outermost entry of the store sets its stack limit; nested entries (host -> guest ->
+     * host -> guest) keep it, so all the store's compiled code shares one budget */
+    uint64_t saved_limit = s->aot_stack_limit;
+    if (saved_limit == 0)
+        s->aot_stack_limit = stack_limit(s);
     aot_entry_t e;
     e.prev = tls_entry;
     e.store = s;
     e.status = TCVM_OK;
-    pthread_t self = pthread_self();
-    pthread_t *prev_thread = atomic_load(&s->aot_thread);
-    atomic_store(&s->aot_thread, &self);
     tls_entry = &e;
     tcvm_status_t st = TCVM_OK;
     if (sigsetjmp(e.jb, 0) == 0) {
@@ -472,15 +492,10 @@ tcvm_status_t tcvm__aot_call(tcvm_store_t *s, tcvm_func_t *f, uint64_t *slots)
         st = e.status;
         if (s->error.status != st)
             tcvm__trapf(s, st, "%s", tcvm_status_message(st));
-        i = 0;
-        for (tcvm_instance_t *inst = s->instances; inst != NULL; inst = inst->next, i++)
-            if (inst->aot_ctx != NULL)
-                ((tcvm_aot_ctx_t *)inst->aot_ctx)->depth = saved[i];
     }
+    s->aot_stack_limit = saved_limit;
     tls_entry = e.prev;
     atomic_store(&s->aot_thread, prev_thread);
-    if (saved != saved_small)
-        tcvm__free(saved);
     return st;
 }
 
@@ -498,6 +513,7 @@ tcvm_status_t tcvm__aot_instance_prepare(tcvm_instance_t *inst, tcvm_error_t *er
         return tcvm__errorf(err, TCVM_ENOMEM, "out of memory");
     ctx->magic = TCVM_AOT_CTX_MAGIC;
     ctx->instance = inst;
+    ctx->stack_limit = &inst->store->aot_stack_limit;
     ctx->objects = tcvm__calloc(n + 1, sizeof *ctx->objects);
     ctx->direct_fn = tcvm__calloc(n + 1, sizeof *ctx->direct_fn);
     ctx->direct_inst = tcvm__calloc(n + 1, sizeof *ctx->direct_inst);

@@ -321,6 +321,9 @@ struct tcvm_store {
     tcvm_memory_t **mems;
     size_t mem_count, mem_cap;
     pthread_t *_Atomic aot_thread;
+    /* AOT: the lowest stack address compiled code of the store may use, set by the outermost
+     * entry (0 outside any entry); every compiled function compares its stack pointer with it */
+    uint64_t aot_stack_limit;
     /* owned objects */
     tcvm_instance_t *instances;
     store_obj_t *objs;

@@ -115,7 +115,7 @@ expect 0 '"state":"PROVISIONING"' -- c hospital-b status
 # attestation: simulated without --allow-simulated; another manifest; a stale nonce
 expect 1 "NOT VERIFIED: attestation refused \(simulated\)" -- \
   "$cli" client verify --url "$url" --manifest bundle.json --key keys/vendor.sign.pem
-expect 1 "nothing was sent to the runtime" -- \
+expect 1 "nothing but the evidence request was sent to the runtime" -- \
   "$cli" client upload --component risk-model risk-model.wasm --url "$url" --manifest bundle.json --key keys/vendor.sign.pem
 status_has vendor '"id":"risk-model","owner":"vendor","present":false'
 expect 1 "NOT VERIFIED: attestation refused \(host_data\)" -- \

@@ -469,3 +469,109 @@ TEST(wasm_aot_two_threads)
     }
     free(bin);
 }
+
+/* ---- the stack limit ------------------------------------------------------------------ */
+
+static const char *stack_wat =
+    "(module"
+    "  (func $down (export \"down\") (param i32) (result i32)"
+    "    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))"
+    "      (else (i32.add (call $down (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))"
+    /* recursion in tail position: with sibling calls it would loop forever, not trap */
+    "  (func $spin (export \"spin\") (call $spin)))";
+
+/* Runs down(n) on a new store of e; returns the status (and the result in *out). */
+static tcvm_status_t run_down(tcvm_engine_t *e, tcvm_module_t *m, int n, int *out)
+{
+    tcvm_store_t *s;
+    tcvm_instance_t *inst;
+    tcvm_error_t err;
+    if (tcvm_store_new(e, NULL, &s) != TCVM_OK)
+        return TCVM_ENOMEM;
+    tcvm_status_t st = tcvm_instance_new(s, m, NULL, 0, &inst, &err);
+    if (st == TCVM_OK) {
+        tcvm_val_t a = tcvm_val_i32(n), r;
+        st = tcvm_func_call(s, tcvm_instance_func(inst, "down"), &a, 1, &r, 1);
+        if (st == TCVM_OK)
+            *out = r.of.i32;
+    }
+    tcvm_store_free(s);
+    return st;
+}
+
+TEST(wasm_aot_stack_limit)
+{
+    aot_fx_t fx;
+    aot_setup(&fx, stack_wat, NULL);
+    tcvm_val_t a = tcvm_val_i32(2000), r;
+    /* legitimate deep recursion fits the default budget */
+    CHECK_OK(call(&fx, "down", &a, 1, &r, 1));
+    CHECK_EQ(r.of.i32, 2000);
+    CHECK_STATUS(call(&fx, "spin", NULL, 0, NULL, 0), TCVM_TRAP_STACK_EXHAUSTED);
+    /* the limit is cleared with the entry that set it: the store works as before */
+    CHECK_OK(call(&fx, "down", &a, 1, &r, 1));
+    CHECK_EQ(r.of.i32, 2000);
+    aot_teardown(&fx);
+
+    /* a small budget: 100 nominal frames of 256 bytes */
+    size_t size;
+    uint8_t *bin = tcvm_test_wat(stack_wat, &size);
+    tcvm_engine_config_t cfg = {.tier = TCVM_TIER_AOT,
+                                .aot_cache_dir = TCVM_BINARY_DIR "/aot-cache-tests",
+                                .aot_max_depth = 100};
+    tcvm_engine_t *e;
+    tcvm_module_t *m;
+    tcvm_error_t err;
+    CHECK_OK(tcvm_engine_new(&cfg, &e));
+    CHECK_OK(tcvm_module_new(e, bin, size, &m, &err));
+    int out = -1;
+    CHECK_OK(run_down(e, m, 10, &out));
+    CHECK_EQ(out, 10);
+    CHECK_STATUS(run_down(e, m, 100000, &out), TCVM_TRAP_STACK_EXHAUSTED);
+    tcvm_module_free(m);
+    tcvm_engine_free(e);
+    free(bin);
+}
+
+typedef struct small_stack_job {
+    tcvm_engine_t *engine;
+    tcvm_module_t *module;
+    tcvm_status_t deep, shallow;
+    int shallow_result;
+} small_stack_job_t;
+
+static void *small_stack_run(void *arg)
+{
+    small_stack_job_t *j = arg;
+    int out = -1;
+    j->deep = run_down(j->engine, j->module, 10000000, &out);
+    j->shallow = run_down(j->engine, j->module, 100, &j->shallow_result);
+    return NULL;
+}
+
+/* A host thread whose stack is smaller than the default budget: compiled code stops 256 KiB
+ * above the bottom of that stack, so the trap is clean and the thread keeps working. */
+TEST(wasm_aot_stack_limit_small_thread)
+{
+    need_aot();
+    size_t size;
+    uint8_t *bin = tcvm_test_wat(stack_wat, &size);
+    tcvm_engine_t *e = aot_engine();
+    tcvm_module_t *m;
+    tcvm_error_t err;
+    CHECK_OK(tcvm_module_new(e, bin, size, &m, &err));
+    small_stack_job_t job = {e, m, TCVM_OK, TCVM_OK, -1};
+    pthread_attr_t attr;
+    CHECK_EQ(pthread_attr_init(&attr), 0);
+    CHECK_EQ(pthread_attr_setstacksize(&attr, 512u << 10), 0);
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, &attr, small_stack_run, &job), 0);
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&attr);
+    CHECK_STATUS(job.deep, TCVM_TRAP_STACK_EXHAUSTED);
+    CHECK_OK(job.shallow);
+    CHECK_EQ(job.shallow_result, 100);
+    tcvm_module_free(m);
+    tcvm_engine_free(e);
+    free(bin);
+}
