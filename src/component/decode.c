@@ -52,13 +52,13 @@ static void pool_free(void *pool)
 
 static const char *const section_names[] = {
     "custom", "core module", "core instance", "core type", "component", "instance", "alias",
-    "type", "canon", "start", "import", "export", "value",
+    "type",   "canon",       "start",         "import",    "export",    "value",
 };
 
 tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_status_t st,
-                             const char *fmt, ...) TCVM__PRINTF(5, 6);
+                      const char *fmt, ...) TCVM__PRINTF(5, 6);
 tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_status_t st,
-                             const char *fmt, ...)
+                      const char *fmt, ...)
 {
     if (d->failed) return st;
     d->failed = true;
@@ -82,11 +82,11 @@ tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_status_t
 }
 
 tcvm_status_t grow(dec_t *d, const tcvm_cursor_t *c, void **arr, uint32_t n, uint32_t *cap,
-                          size_t elem)
+                   size_t elem)
 {
     if (n < *cap) return TCVM_OK;
-    if (n >= TCVM__C_MAX_ITEMS) return FAIL(TCVM_ELIMIT, "more than %u items in an index space",
-                                            TCVM__C_MAX_ITEMS);
+    if (n >= TCVM__C_MAX_ITEMS)
+        return FAIL(TCVM_ELIMIT, "more than %u items in an index space", TCVM__C_MAX_ITEMS);
     uint32_t nc = *cap ? *cap * 2 : 8;
     void *na = tcvm__reallocarray(*arr, nc, elem);
     if (!na) return FAIL(TCVM_ENOMEM, "out of memory");
@@ -107,7 +107,8 @@ static void scope_free(scope_t *s)
     tcvm__free(s->mems);
     tcvm__free(s->tables);
     tcvm__free(s->globals);
-    for (uint32_t i = 0; i < s->ncore_insts; i++) tcvm__free(s->core_insts[i].exps);
+    for (uint32_t i = 0; i < s->ncore_insts; i++)
+        tcvm__free(s->core_insts[i].exps);
     tcvm__free(s->core_insts);
     tcvm__free((void *)s->mods);
     tcvm__free(s->imports);
@@ -135,7 +136,8 @@ tcvm_status_t rd_u32(dec_t *d, tcvm_cursor_t *c, uint32_t *out)
 tcvm_status_t rd_count(dec_t *d, tcvm_cursor_t *c, uint32_t *out)
 {
     TRY(rd_u32(d, c, out));
-    if (*out > tcvm__cur_left(c)) return MALFORMED("count %" PRIu32 " exceeds the bytes left", *out);
+    if (*out > tcvm__cur_left(c))
+        return MALFORMED("count %" PRIu32 " exceeds the bytes left", *out);
     return TCVM_OK;
 }
 
@@ -159,8 +161,9 @@ static tcvm_status_t rd_extname(dec_t *d, tcvm_cursor_t *c, const char **out, si
 {
     uint8_t b;
     TRY(rd_u8(d, c, &b));
-    if (b == 0x02) return FEATURE("import/export name attributes (implements, versions) are not "
-                                  "supported");
+    if (b == 0x02)
+        return FEATURE("import/export name attributes (implements, versions) are not "
+                       "supported");
     if (b > 0x01) return MALFORMED("bad import/export name prefix 0x%02x", b);
     TRY(rd_name(d, c, out, out_size));
     if (*out_size == 0) return INVALID("empty import/export name");
@@ -176,22 +179,49 @@ static tcvm_status_t rd_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
     case 0x00:
         TRY(rd_u8(d, c, &cs));
         switch (cs) {
-        case 0x00: *out = TCVM__S_CORE_FUNC; return TCVM_OK;
-        case 0x01: *out = TCVM__S_CORE_TABLE; return TCVM_OK;
-        case 0x02: *out = TCVM__S_CORE_MEMORY; return TCVM_OK;
-        case 0x03: *out = TCVM__S_CORE_GLOBAL; return TCVM_OK;
-        case 0x04: return FEATURE("core tags (exception handling) are not supported");
-        case 0x10: *out = TCVM__S_CORE_TYPE; return TCVM_OK;
-        case 0x11: *out = TCVM__S_CORE_MODULE; return TCVM_OK;
-        case 0x12: *out = TCVM__S_CORE_INSTANCE; return TCVM_OK;
-        default: return MALFORMED("bad core sort 0x%02x", cs);
+        case 0x00:
+            *out = TCVM__S_CORE_FUNC;
+            return TCVM_OK;
+        case 0x01:
+            *out = TCVM__S_CORE_TABLE;
+            return TCVM_OK;
+        case 0x02:
+            *out = TCVM__S_CORE_MEMORY;
+            return TCVM_OK;
+        case 0x03:
+            *out = TCVM__S_CORE_GLOBAL;
+            return TCVM_OK;
+        case 0x04:
+            return FEATURE("core tags (exception handling) are not supported");
+        case 0x10:
+            *out = TCVM__S_CORE_TYPE;
+            return TCVM_OK;
+        case 0x11:
+            *out = TCVM__S_CORE_MODULE;
+            return TCVM_OK;
+        case 0x12:
+            *out = TCVM__S_CORE_INSTANCE;
+            return TCVM_OK;
+        default:
+            return MALFORMED("bad core sort 0x%02x", cs);
         }
-    case 0x01: *out = TCVM__S_FUNC; return TCVM_OK;
-    case 0x02: *out = TCVM__S_VALUE; return TCVM_OK;
-    case 0x03: *out = TCVM__S_TYPE; return TCVM_OK;
-    case 0x04: *out = TCVM__S_COMPONENT; return TCVM_OK;
-    case 0x05: *out = TCVM__S_INSTANCE; return TCVM_OK;
-    default: return MALFORMED("bad sort 0x%02x", b);
+    case 0x01:
+        *out = TCVM__S_FUNC;
+        return TCVM_OK;
+    case 0x02:
+        *out = TCVM__S_VALUE;
+        return TCVM_OK;
+    case 0x03:
+        *out = TCVM__S_TYPE;
+        return TCVM_OK;
+    case 0x04:
+        *out = TCVM__S_COMPONENT;
+        return TCVM_OK;
+    case 0x05:
+        *out = TCVM__S_INSTANCE;
+        return TCVM_OK;
+    default:
+        return MALFORMED("bad sort 0x%02x", b);
     }
 }
 
@@ -202,46 +232,73 @@ tcvm_status_t rd_core_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
     *out = 0;
     TRY(rd_u8(d, c, &cs));
     switch (cs) {
-    case 0x00: *out = TCVM__S_CORE_FUNC; return TCVM_OK;
-    case 0x01: *out = TCVM__S_CORE_TABLE; return TCVM_OK;
-    case 0x02: *out = TCVM__S_CORE_MEMORY; return TCVM_OK;
-    case 0x03: *out = TCVM__S_CORE_GLOBAL; return TCVM_OK;
-    case 0x04: return FEATURE("core tags (exception handling) are not supported");
-    case 0x10: *out = TCVM__S_CORE_TYPE; return TCVM_OK;
-    case 0x11: *out = TCVM__S_CORE_MODULE; return TCVM_OK;
-    case 0x12: *out = TCVM__S_CORE_INSTANCE; return TCVM_OK;
-    default: return MALFORMED("bad core sort 0x%02x", cs);
+    case 0x00:
+        *out = TCVM__S_CORE_FUNC;
+        return TCVM_OK;
+    case 0x01:
+        *out = TCVM__S_CORE_TABLE;
+        return TCVM_OK;
+    case 0x02:
+        *out = TCVM__S_CORE_MEMORY;
+        return TCVM_OK;
+    case 0x03:
+        *out = TCVM__S_CORE_GLOBAL;
+        return TCVM_OK;
+    case 0x04:
+        return FEATURE("core tags (exception handling) are not supported");
+    case 0x10:
+        *out = TCVM__S_CORE_TYPE;
+        return TCVM_OK;
+    case 0x11:
+        *out = TCVM__S_CORE_MODULE;
+        return TCVM_OK;
+    case 0x12:
+        *out = TCVM__S_CORE_INSTANCE;
+        return TCVM_OK;
+    default:
+        return MALFORMED("bad core sort 0x%02x", cs);
     }
 }
 
 const char *sort_name(uint8_t s)
 {
-    static const char *const n[] = {"core func", "core table", "core memory", "core global",
+    static const char *const n[] = {"core func", "core table",  "core memory",   "core global",
                                     "core type", "core module", "core instance", "func",
-                                    "value", "type", "component", "instance"};
+                                    "value",     "type",        "component",     "instance"};
     return s < TCVM__S_COUNT ? n[s] : "?";
 }
 
 uint32_t space_size(const scope_t *s, uint8_t sort)
 {
     switch (sort) {
-    case TCVM__S_CORE_FUNC: return s->ncore_funcs;
-    case TCVM__S_CORE_TABLE: return s->ncore_tables;
-    case TCVM__S_CORE_MEMORY: return s->ncore_memories;
-    case TCVM__S_CORE_GLOBAL: return s->ncore_globals;
-    case TCVM__S_CORE_TYPE: return s->ncore_types;
-    case TCVM__S_CORE_MODULE: return s->nmods;
-    case TCVM__S_CORE_INSTANCE: return s->ncore_insts;
-    case TCVM__S_FUNC: return s->nfuncs;
-    case TCVM__S_TYPE: return s->ntypes;
-    case TCVM__S_COMPONENT: return s->ncomps;
-    case TCVM__S_INSTANCE: return s->ninsts;
-    default: return 0;
+    case TCVM__S_CORE_FUNC:
+        return s->ncore_funcs;
+    case TCVM__S_CORE_TABLE:
+        return s->ncore_tables;
+    case TCVM__S_CORE_MEMORY:
+        return s->ncore_memories;
+    case TCVM__S_CORE_GLOBAL:
+        return s->ncore_globals;
+    case TCVM__S_CORE_TYPE:
+        return s->ncore_types;
+    case TCVM__S_CORE_MODULE:
+        return s->nmods;
+    case TCVM__S_CORE_INSTANCE:
+        return s->ncore_insts;
+    case TCVM__S_FUNC:
+        return s->nfuncs;
+    case TCVM__S_TYPE:
+        return s->ntypes;
+    case TCVM__S_COMPONENT:
+        return s->ncomps;
+    case TCVM__S_INSTANCE:
+        return s->ninsts;
+    default:
+        return 0;
     }
 }
 
-tcvm_status_t check_idx(dec_t *d, tcvm_cursor_t *c, const scope_t *s, uint8_t sort,
-                               uint32_t idx)
+tcvm_status_t check_idx(dec_t *d, tcvm_cursor_t *c, const scope_t *s, uint8_t sort, uint32_t idx)
 {
     if (idx >= space_size(s, sort))
         return INVALID("%s index %" PRIu32 " out of bounds (%" PRIu32 " defined)", sort_name(sort),
@@ -260,9 +317,9 @@ tcvm_status_t add_def(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tcvm__cdef_t
 }
 
 /* Adds an item of sort with static description td to the scope. */
-tcvm_status_t add_item(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t sort,
-                              const tcvm__tdef_t *td, const tcvm_externtype_t *core,
-                              const tcvm_component_t *comp_def, const tcvm_module_t *mod)
+tcvm_status_t add_item(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t sort, const tcvm__tdef_t *td,
+                       const tcvm_externtype_t *core, const tcvm_component_t *comp_def,
+                       const tcvm_module_t *mod)
 {
     switch (sort) {
     case TCVM__S_TYPE:
@@ -330,12 +387,22 @@ static tcvm__tdef_t item_td(const scope_t *s, uint8_t sort, uint32_t idx)
 {
     tcvm__tdef_t td = {0};
     switch (sort) {
-    case TCVM__S_TYPE: return s->types[idx];
-    case TCVM__S_FUNC: td.kind = TCVM__TD_FUNC, td.func = s->funcs[idx]; break;
-    case TCVM__S_INSTANCE: td.kind = TCVM__TD_INST, td.inst = s->insts[idx]; break;
-    case TCVM__S_COMPONENT: td.kind = TCVM__TD_COMP, td.comp = s->comps[idx]; break;
-    case TCVM__S_CORE_MODULE: td.kind = TCVM__TD_CORE_MODULE, td.coremod = s->mods[idx]; break;
-    default: break;
+    case TCVM__S_TYPE:
+        return s->types[idx];
+    case TCVM__S_FUNC:
+        td.kind = TCVM__TD_FUNC, td.func = s->funcs[idx];
+        break;
+    case TCVM__S_INSTANCE:
+        td.kind = TCVM__TD_INST, td.inst = s->insts[idx];
+        break;
+    case TCVM__S_COMPONENT:
+        td.kind = TCVM__TD_COMP, td.comp = s->comps[idx];
+        break;
+    case TCVM__S_CORE_MODULE:
+        td.kind = TCVM__TD_CORE_MODULE, td.coremod = s->mods[idx];
+        break;
+    default:
+        break;
     }
     return td;
 }
@@ -343,8 +410,18 @@ static tcvm__tdef_t item_td(const scope_t *s, uint8_t sort, uint32_t idx)
 /* ---- value types ----------------------------------------------------------------------- */
 
 static const tcvm_ctype_kind_t prim_by_code[] = {
-    /* 0x73 */ TCVM_CT_STRING, TCVM_CT_CHAR, TCVM_CT_F64, TCVM_CT_F32, TCVM_CT_U64, TCVM_CT_S64,
-    TCVM_CT_U32, TCVM_CT_S32, TCVM_CT_U16, TCVM_CT_S16, TCVM_CT_U8, TCVM_CT_S8,
+    /* 0x73 */ TCVM_CT_STRING,
+    TCVM_CT_CHAR,
+    TCVM_CT_F64,
+    TCVM_CT_F32,
+    TCVM_CT_U64,
+    TCVM_CT_S64,
+    TCVM_CT_U32,
+    TCVM_CT_S32,
+    TCVM_CT_U16,
+    TCVM_CT_S16,
+    TCVM_CT_U8,
+    TCVM_CT_S8,
     /* 0x7f */ TCVM_CT_BOOL,
 };
 
@@ -368,8 +445,8 @@ static tcvm_status_t rd_valtype(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tc
         return fail_at(d, c, at, TCVM_COMP_INVALID, "type index %" PRId64 " out of bounds", v);
     const tcvm__tdef_t *td = &s->types[v];
     if (td->kind != TCVM__TD_VAL)
-        return fail_at(d, c, at, TCVM_COMP_INVALID, "type index %" PRId64
-                       " is not a value type", v);
+        return fail_at(d, c, at, TCVM_COMP_INVALID, "type index %" PRId64 " is not a value type",
+                       v);
     *out = td->val;
     return TCVM_OK;
 }
@@ -409,8 +486,10 @@ static tcvm_status_t rd_members(dec_t *d, tcvm_cursor_t *c, scope_t *s, int mode
         } else if (mode == 1) {
             uint8_t has, refines;
             if ((st = rd_u8(d, c, &has)) != TCVM_OK) break;
-            if (has == 0x01) st = rd_valtype(d, c, s, &m[i].type);
-            else if (has != 0x00) st = MALFORMED("bad optional value type byte 0x%02x", has);
+            if (has == 0x01)
+                st = rd_valtype(d, c, s, &m[i].type);
+            else if (has != 0x00)
+                st = MALFORMED("bad optional value type byte 0x%02x", has);
             if (st != TCVM_OK) break;
             if ((st = rd_u8(d, c, &refines)) != TCVM_OK) break;
             if (refines != 0x00) st = MALFORMED("variant case 'refines' is not allowed");
@@ -466,7 +545,8 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
         TRY(rd_members(d, c, s, mode, &m, &n));
         if (k == TCVM_CT_TUPLE && n == 0) {
             tcvm__free(m);
-            return fail_at(d, c, at, TCVM_COMP_INVALID, "tuple type must have at least one "
+            return fail_at(d, c, at, TCVM_COMP_INVALID,
+                           "tuple type must have at least one "
                            "field");
         }
         st = make_type(d, c, at, k, m, n, NULL, &out->val);
@@ -500,12 +580,24 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
         return make_type(d, c, at, op == 0x69 ? TCVM_CT_OWN : TCVM_CT_BORROW, NULL, 0,
                          &s->types[idx], &out->val);
     }
-    case 0x67: c->pos = at; return FEATURE("fixed-length lists are not supported");
-    case 0x66: c->pos = at; return FEATURE("stream types (async) are not supported");
-    case 0x65: c->pos = at; return FEATURE("future types (async) are not supported");
-    case 0x64: c->pos = at; return FEATURE("error-context is not supported");
-    case 0x63: c->pos = at; return FEATURE("map types are not supported");
-    default: c->pos = at; return MALFORMED("bad type opcode 0x%02x", op);
+    case 0x67:
+        c->pos = at;
+        return FEATURE("fixed-length lists are not supported");
+    case 0x66:
+        c->pos = at;
+        return FEATURE("stream types (async) are not supported");
+    case 0x65:
+        c->pos = at;
+        return FEATURE("future types (async) are not supported");
+    case 0x64:
+        c->pos = at;
+        return FEATURE("error-context is not supported");
+    case 0x63:
+        c->pos = at;
+        return FEATURE("map types are not supported");
+    default:
+        c->pos = at;
+        return MALFORMED("bad type opcode 0x%02x", op);
     }
 }
 
@@ -532,8 +624,10 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
             bad = m[j].label_size == m[i].label_size &&
                   strncasecmp(m[j].label, m[i].label, m[i].label_size) == 0;
         if (bad) {
-            tcvm_status_t st = fail_at(d, c, at, TCVM_COMP_INVALID, "function parameter name "
-                                       "\"%s\" is duplicate or not kebab-case", m[i].label);
+            tcvm_status_t st = fail_at(d, c, at, TCVM_COMP_INVALID,
+                                       "function parameter name "
+                                       "\"%s\" is duplicate or not kebab-case",
+                                       m[i].label);
             tcvm__free(m);
             return st;
         }
@@ -612,12 +706,15 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
         uint8_t want = k == 0x01 ? TCVM__TD_FUNC : k == 0x04 ? TCVM__TD_COMP : TCVM__TD_INST;
         if (s->types[idx].kind != want)
             return INVALID("type index %" PRIu32 " is not a %s type", idx,
-                           k == 0x01 ? "function" : k == 0x04 ? "component" : "instance");
+                           k == 0x01   ? "function"
+                           : k == 0x04 ? "component"
+                                       : "instance");
         out->sort = k == 0x01 ? TCVM__S_FUNC : k == 0x04 ? TCVM__S_COMPONENT : TCVM__S_INSTANCE;
         out->td = s->types[idx];
         return TCVM_OK;
     }
-    case 0x02: return FEATURE("component values are not supported");
+    case 0x02:
+        return FEATURE("component values are not supported");
     case 0x03:
         TRY(rd_u8(d, c, &b));
         out->sort = TCVM__S_TYPE;
@@ -633,17 +730,19 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
         }
         if (b == 0x01) return new_resource(d, c, &out->td, name, name_size);
         return MALFORMED("bad type bound 0x%02x", b);
-    default: return MALFORMED("bad extern kind 0x%02x", k);
+    default:
+        return MALFORMED("bad extern kind 0x%02x", k);
     }
 }
 
-static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list,
-                                  uint32_t n, const char *name, size_t size, const char *what)
+static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list, uint32_t n,
+                                  const char *name, size_t size, const char *what)
 {
     if (what[0] == 'i' || what[0] == 'e') {
         if (!tcvm__extern_name_ok(name, size, what[0] == 'i'))
             return INVALID("%s name \"%s\" is not a valid name (kebab-case label, annotated "
-                           "name or ns:pkg/iface[@version])", what, name);
+                           "name or ns:pkg/iface[@version])",
+                           what, name);
     }
     for (uint32_t i = 0; i < n; i++)
         if (tcvm__extern_name_eq(list[i].name, list[i].name_size, name, size))
@@ -743,11 +842,13 @@ static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cex
     } else {
         return TCVM_OK;
     }
-    if (!h->rname) return INVALID("\"%s\": resource used in function does not have a name in "
-                                  "this context", n);
+    if (!h->rname)
+        return INVALID("\"%s\": resource used in function does not have a name in "
+                       "this context",
+                       n);
     if (h->rname_size != rn || memcmp(h->rname, r, rn) != 0)
-        return INVALID("function \"%s\" does not match expected resource name `%.*s`", n,
-                       (int)rn, r);
+        return INVALID("function \"%s\" does not match expected resource name `%.*s`", n, (int)rn,
+                       r);
     return TCVM_OK;
 }
 
@@ -775,7 +876,7 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
         case 0x03:
         case 0x04: {
             if (k == 0x03 && !component) {
-                st = INVALID("instance types cannot contain imports");
+                st = MALFORMED("invalid declaration 0x03 (import) in an instance type");
                 break;
             }
             const char *nm;
@@ -964,7 +1065,8 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
     TRY(rd_u32(d, c, &idx));
     if (sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE && sort != TCVM__S_CORE_MODULE &&
         sort != TCVM__S_COMPONENT)
-        return INVALID("outer aliases may only refer to types, modules and components");
+        return MALFORMED("invalid outer alias kind: outer aliases refer to types, modules and "
+                         "components only");
     if (in_decl && sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE)
         return INVALID("aliases in a component or instance type may only refer to types or "
                        "instances");
@@ -1006,8 +1108,8 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
 
 /* ---- component instances --------------------------------------------------------------- */
 
-static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
-                             const scope_t *s, tcvm__rsubst_t *m);
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td, const scope_t *s,
+                             tcvm__rsubst_t *m);
 
 static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
@@ -1026,8 +1128,10 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     def.nargs = n;
     for (uint32_t i = 0; i < n; i++) {
         tcvm__carg_t *a = &def.args[i];
-        if (k == 0x00) TRY(rd_name(d, c, &a->name, &a->name_size));
-        else TRY(rd_extname(d, c, &a->name, &a->name_size));
+        if (k == 0x00)
+            TRY(rd_name(d, c, &a->name, &a->name_size));
+        else
+            TRY(rd_extname(d, c, &a->name, &a->name_size));
         if (k == 0x01 && !tcvm__extern_name_ok(a->name, a->name_size, false))
             return INVALID("export name \"%s\" is not a valid name", a->name);
         TRY(rd_sort(d, c, &a->sort));
@@ -1082,9 +1186,10 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             }
         }
         /* the child's exports seen from here: its imported resources are the arguments' */
-        it->exports = st == TCVM_OK ? palloc(d->root, (ct->export_count ? ct->export_count : 1) *
-                                                          sizeof *it->exports)
-                                    : NULL;
+        it->exports =
+            st == TCVM_OK
+                ? palloc(d->root, (ct->export_count ? ct->export_count : 1) * sizeof *it->exports)
+                : NULL;
         if (st == TCVM_OK && !it->exports) st = FAIL(TCVM_ENOMEM, "out of memory");
         for (uint32_t i = 0; st == TCVM_OK && i < ct->export_count; i++) {
             it->exports[i] = ct->exports[i];
@@ -1173,11 +1278,15 @@ static tcvm_status_t rd_opts(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__copts
             *slot = idx;
             break;
         }
-        case 0x06: return FEATURE("async canonical functions are not supported");
-        case 0x07: return FEATURE("async callbacks are not supported");
+        case 0x06:
+            return FEATURE("async canonical functions are not supported");
+        case 0x07:
+            return FEATURE("async callbacks are not supported");
         case 0x08:
-        case 0x09: return FEATURE("GC canonical options are not supported");
-        default: return MALFORMED("bad canonical option 0x%02x", k);
+        case 0x09:
+            return FEATURE("GC canonical options are not supported");
+        default:
+            return MALFORMED("bad canonical option 0x%02x", k);
         }
     }
     if (o->realloc >= 0) {
@@ -1259,7 +1368,8 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         TRY(flat_functype(d, c, ft, true, &flat));
         if (!functype_eq(&flat, &s->core_funcs[fidx]))
             return INVALID("core function %" PRIu32 " does not have the flattened type of the "
-                           "lifted function", fidx);
+                           "lifted function",
+                           fidx);
         bool need_mem = (ft->result && contains_strings_or_lists(ft->result)) ||
                         (ft->result && ft->result->flat_count > TCVM__C_MAX_FLAT_RESULTS);
         bool need_realloc = false;
@@ -1350,7 +1460,8 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     default:
         c->pos = at;
         return FEATURE("canonical built-in 0x%02x (async, streams, futures, error-context, "
-                       "waitables or threads) is not supported", k);
+                       "waitables or threads) is not supported",
+                       k);
     }
 }
 
@@ -1362,21 +1473,23 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
  * resource ids td mentions that m does not already map and that are not in keep (ids of
  * resources the scope already has: those stay shared).
  */
-static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
-                             const scope_t *s, tcvm__rsubst_t *m)
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td, const scope_t *s,
+                             tcvm__rsubst_t *m)
 {
     uint32_t ids[256], n = 0;
     tcvm__collect_resources(td, ids, 256, &n);
     if (n > 256) return FEATURE("more than 256 resource types in one import or instance");
     for (uint32_t i = 0; i < n; i++) {
         bool mapped = false;
-        for (uint32_t j = 0; j < m->n && !mapped; j++) mapped = m->from[j] == ids[i];
+        for (uint32_t j = 0; j < m->n && !mapped; j++)
+            mapped = m->from[j] == ids[i];
         for (uint32_t j = 0; j < s->ntypes && !mapped; j++)
             mapped = s->types[j].kind == TCVM__TD_RESOURCE && s->types[j].resource == ids[i];
         if (mapped) continue;
         tcvm__tdef_t fresh;
         TRY(new_resource(d, c, &fresh, NULL, 0));
-        if (tcvm__rsubst_add(m, ids[i], &fresh) != TCVM_OK) return FAIL(TCVM_ENOMEM, "out of memory");
+        if (tcvm__rsubst_add(m, ids[i], &fresh) != TCVM_OK)
+            return FAIL(TCVM_ENOMEM, "out of memory");
     }
     return TCVM_OK;
 }
@@ -1392,8 +1505,8 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     if (e.sort == TCVM__S_INSTANCE) {
         tcvm__rsubst_t m = {0};
         tcvm_status_t st = freshen(d, c, &e.td, s, &m);
-        if (st == TCVM_OK && tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e.td) !=
-                                 TCVM_OK)
+        if (st == TCVM_OK &&
+            tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e.td) != TCVM_OK)
             st = FAIL(TCVM_ENOMEM, "out of memory");
         tcvm__rsubst_free(&m);
         if (st != TCVM_OK) return st;
@@ -1436,7 +1549,8 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             return INVALID("export \"%s\" ascribes a different function type", nm);
         if (sort == TCVM__S_TYPE && asc.td.kind == TCVM__TD_RESOURCE)
             e.td.rname = nm, e.td.rname_size = nn;
-        if (sort == TCVM__S_FUNC) e.td.func = asc.td.func; /* the export's type is the ascribed one */
+        if (sort == TCVM__S_FUNC)
+            e.td.func = asc.td.func; /* the export's type is the ascribed one */
     } else if (has != 0x00) {
         return MALFORMED("bad export type ascription byte 0x%02x", has);
     }
@@ -1496,8 +1610,9 @@ static tcvm_status_t rd_core_module(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 static tcvm_status_t rd_nested(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     tcvm_component_t *k = s->comp;
-    if (d->nesting + 1 > TCVM__C_MAX_NESTING) return FAIL(TCVM_ELIMIT, "components nested too "
-                                                          "deeply");
+    if (d->nesting + 1 > TCVM__C_MAX_NESTING)
+        return FAIL(TCVM_ELIMIT, "components nested too "
+                                 "deeply");
     tcvm_component_t *child = palloc(d->root, sizeof *child);
     if (!child) return FAIL(TCVM_ENOMEM, "out of memory");
     child->root = d->root;
@@ -1530,7 +1645,8 @@ static tcvm_status_t rd_vec(dec_t *d, tcvm_cursor_t *c, scope_t *s, item_fn fn)
 {
     uint32_t n;
     TRY(rd_count(d, c, &n));
-    for (uint32_t i = 0; i < n; i++) TRY(fn(d, c, s));
+    for (uint32_t i = 0; i < n; i++)
+        TRY(fn(d, c, s));
     return TCVM_OK;
 }
 
@@ -1552,7 +1668,8 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
     tcvm_status_t st = TCVM_OK;
     d->section = -1;
     const uint8_t *pre;
-    if (tcvm__cur_bytes(c, 8, &pre) != TCVM_OK) return MALFORMED("binary shorter than the preamble");
+    if (tcvm__cur_bytes(c, 8, &pre) != TCVM_OK)
+        return MALFORMED("binary shorter than the preamble");
     if (memcmp(pre, "\0asm", 4) != 0) return fail_at(d, c, 0, TCVM_COMP_MALFORMED, "bad magic");
     uint16_t version = tcvm__le16(pre + 4), layer = tcvm__le16(pre + 6);
     if (layer == 0)
@@ -1571,8 +1688,8 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
         d->section = id;
         if ((st = rd_u32(d, c, &size)) != TCVM_OK) break;
         if (size > tcvm__cur_left(c)) {
-            st = fail_at(d, c, start, TCVM_COMP_MALFORMED, "section size %" PRIu32
-                         " runs past the end", size);
+            st = fail_at(d, c, start, TCVM_COMP_MALFORMED,
+                         "section size %" PRIu32 " runs past the end", size);
             break;
         }
         tcvm_cursor_t sc = tcvm__cursor(c->data + c->pos, size);
@@ -1585,26 +1702,54 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
             sc.pos = sc.size;
             break;
         }
-        case 1: st = rd_core_module(d, &sc, &s); break;
-        case 2: st = rd_vec(d, &sc, &s, rd_core_instance); break;
-        case 3: st = rd_vec(d, &sc, &s, rd_core_type); break;
-        case 4: st = rd_nested(d, &sc, &s); break;
-        case 5: st = rd_vec(d, &sc, &s, rd_instance); break;
-        case 6: st = rd_vec(d, &sc, &s, rd_alias_item); break;
-        case 7: st = rd_vec(d, &sc, &s, rd_type_item); break;
-        case 8: st = rd_vec(d, &sc, &s, rd_canon); break;
-        case 9: st = fail_at(d, &sc, 0, TCVM_COMP_FEATURE, "the start section (component values) "
-                             "is not supported"); break;
-        case 10: st = rd_vec(d, &sc, &s, rd_import); break;
-        case 11: st = rd_vec(d, &sc, &s, rd_export); break;
-        case 12: st = fail_at(d, &sc, 0, TCVM_COMP_FEATURE, "the value section is not "
-                              "supported"); break;
+        case 1:
+            st = rd_core_module(d, &sc, &s);
+            break;
+        case 2:
+            st = rd_vec(d, &sc, &s, rd_core_instance);
+            break;
+        case 3:
+            st = rd_vec(d, &sc, &s, rd_core_type);
+            break;
+        case 4:
+            st = rd_nested(d, &sc, &s);
+            break;
+        case 5:
+            st = rd_vec(d, &sc, &s, rd_instance);
+            break;
+        case 6:
+            st = rd_vec(d, &sc, &s, rd_alias_item);
+            break;
+        case 7:
+            st = rd_vec(d, &sc, &s, rd_type_item);
+            break;
+        case 8:
+            st = rd_vec(d, &sc, &s, rd_canon);
+            break;
+        case 9:
+            st = fail_at(d, &sc, 0, TCVM_COMP_FEATURE,
+                         "the start section (component values) "
+                         "is not supported");
+            break;
+        case 10:
+            st = rd_vec(d, &sc, &s, rd_import);
+            break;
+        case 11:
+            st = rd_vec(d, &sc, &s, rd_export);
+            break;
+        case 12:
+            st = fail_at(d, &sc, 0, TCVM_COMP_FEATURE,
+                         "the value section is not "
+                         "supported");
+            break;
         default:
             st = fail_at(d, c, start, TCVM_COMP_MALFORMED, "unknown section id %u", id);
         }
         if (st == TCVM_OK && !tcvm__cur_eof(&sc))
-            st = fail_at(d, &sc, sc.pos, TCVM_COMP_MALFORMED, "section size mismatch: %zu bytes "
-                         "left over", tcvm__cur_left(&sc));
+            st = fail_at(d, &sc, sc.pos, TCVM_COMP_MALFORMED,
+                         "section size mismatch: %zu bytes "
+                         "left over",
+                         tcvm__cur_left(&sc));
     }
     if (st == TCVM_OK) {
         d->section = -1;
@@ -1629,9 +1774,11 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
 
 static void component_release(tcvm_component_t *k)
 {
-    for (uint32_t i = 0; i < k->module_count; i++) tcvm_module_free(k->modules[i]);
+    for (uint32_t i = 0; i < k->module_count; i++)
+        tcvm_module_free(k->modules[i]);
     tcvm__free(k->modules);
-    for (uint32_t i = 0; i < k->nested_count; i++) component_release(k->nested[i]);
+    for (uint32_t i = 0; i < k->nested_count; i++)
+        component_release(k->nested[i]);
     tcvm__free(k->nested);
     tcvm__free(k->defs);
 }

@@ -16,11 +16,18 @@ static tcvm_status_t rd_core_valtype(dec_t *d, tcvm_cursor_t *c, tcvm_valtype_t 
     uint8_t b;
     TRY(rd_u8(d, c, &b));
     switch (b) {
-    case 0x7f: case 0x7e: case 0x7d: case 0x7c: case 0x70: case 0x6f:
+    case 0x7f:
+    case 0x7e:
+    case 0x7d:
+    case 0x7c:
+    case 0x70:
+    case 0x6f:
         *out = (tcvm_valtype_t)b;
         return TCVM_OK;
-    case 0x7b: return FEATURE("v128 (SIMD) is not supported");
-    default: return FEATURE("core value type 0x%02x (GC or another proposal) is not supported", b);
+    case 0x7b:
+        return FEATURE("v128 (SIMD) is not supported");
+    default:
+        return FEATURE("core value type 0x%02x (GC or another proposal) is not supported", b);
     }
 }
 
@@ -31,10 +38,12 @@ tcvm_status_t rd_core_functype(dec_t *d, tcvm_cursor_t *c, tcvm__tdef_t *out)
     if (np > 1000) return FAIL(TCVM_ELIMIT, "too many core parameters");
     tcvm_valtype_t *v = palloc(d->root, 2002 * sizeof *v);
     if (!v) return FAIL(TCVM_ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < np; i++) TRY(rd_core_valtype(d, c, &v[i]));
+    for (uint32_t i = 0; i < np; i++)
+        TRY(rd_core_valtype(d, c, &v[i]));
     TRY(rd_count(d, c, &nr));
     if (nr > 1000 - np) return FAIL(TCVM_ELIMIT, "too many core results");
-    for (uint32_t i = 0; i < nr; i++) TRY(rd_core_valtype(d, c, &v[np + i]));
+    for (uint32_t i = 0; i < nr; i++)
+        TRY(rd_core_valtype(d, c, &v[np + i]));
     tcvm_functype_t *ft = palloc(d->root, sizeof *ft);
     if (!ft) return FAIL(TCVM_ENOMEM, "out of memory");
     ft->param_count = np;
@@ -97,8 +106,10 @@ static tcvm_status_t rd_core_importdesc(dec_t *d, tcvm_cursor_t *c, const tcvm_f
         out->of.global.is_mutable = b;
         return TCVM_OK;
     }
-    case 0x04: return FEATURE("core tags (exception handling) are not supported");
-    default: return MALFORMED("bad core import kind 0x%02x", k);
+    case 0x04:
+        return FEATURE("core tags (exception handling) are not supported");
+    default:
+        return MALFORMED("bad core import kind 0x%02x", k);
     }
 }
 
@@ -145,16 +156,18 @@ static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s,
             uint8_t sort, tgt;
             uint32_t ct, idx;
             TRY(rd_u8(d, c, &sort));
-            if (sort != 0x10) return INVALID("module type aliases must be core types");
+            if (sort != 0x10)
+                return MALFORMED("invalid outer alias kind 0x%02x in a module type", sort);
             TRY(rd_u8(d, c, &tgt));
-            if (tgt != 0x01) return INVALID("module type aliases must be outer aliases");
+            if (tgt != 0x01) return MALFORMED("invalid alias target 0x%02x in a module type", tgt);
             TRY(rd_u32(d, c, &ct));
             TRY(rd_u32(d, c, &idx));
             if (ct == 0) return INVALID("module type outer alias count must be at least 1");
             const scope_t *o = s;
-            for (uint32_t q = 1; q < ct && o; q++) o = o->parent;
-            if (!o) return INVALID("outer alias count %" PRIu32 " exceeds the enclosing scopes",
-                                   ct);
+            for (uint32_t q = 1; q < ct && o; q++)
+                o = o->parent;
+            if (!o)
+                return INVALID("outer alias count %" PRIu32 " exceeds the enclosing scopes", ct);
             if (idx >= o->ncore_types)
                 return INVALID("outer core type %" PRIu32 " out of bounds", idx);
             if (o->core_types[idx].kind != TCVM__TD_CORE_FUNC)
@@ -199,7 +212,6 @@ tcvm_status_t rd_core_type(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     return add_item(d, c, s, TCVM__S_CORE_TYPE, &td, NULL, NULL, NULL);
 }
 
-
 /* ---- core modules and instances -------------------------------------------------------- */
 
 static tcvm_status_t module_exports(dec_t *d, tcvm_cursor_t *c, const tcvm__coremod_t *m,
@@ -233,7 +245,7 @@ static int cmp_import(const void *x, const void *y)
 
 /* The type of a compiled module, for validation. */
 tcvm_status_t module_type(dec_t *d, tcvm_cursor_t *c, const tcvm_module_t *m,
-                                 const tcvm__coremod_t **out)
+                          const tcvm__coremod_t **out)
 {
     tcvm__coremod_t *cm = palloc(d->root, sizeof *cm);
     size_t ni = tcvm_module_import_count(m), ne = tcvm_module_export_count(m);
@@ -312,7 +324,10 @@ tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             tcvm__carg_t *a = &def.args[i];
             TRY(rd_name(d, c, &a->name, &a->name_size));
             TRY(rd_u8(d, c, &b));
-            if (b != 0x12) return INVALID("core instantiation arguments must be instances");
+            if (b != 0x12)
+                return MALFORMED("invalid leading byte 0x%02x for a core instantiation argument "
+                                 "(0x12, an instance, expected)",
+                                 b);
             TRY(rd_u32(d, c, &a->index));
             TRY(check_idx(d, c, s, TCVM__S_CORE_INSTANCE, a->index));
             a->sort = TCVM__S_CORE_INSTANCE;
@@ -332,8 +347,8 @@ tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                     a = &def.args[j];
             if (!a)
                 return INVALID("core module %" PRIu32 " import \"%.*s\" is not satisfied "
-                               "(no argument of that name)", midx, (int)im.module_size,
-                               im.module);
+                               "(no argument of that name)",
+                               midx, (int)im.module_size, im.module);
             const core_inst_t *src = &s->core_insts[a->index];
             const core_ext_t *e = NULL;
             for (uint32_t j = 0; j < src->count && !e; j++)
@@ -342,8 +357,8 @@ tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                     e = &src->exps[j];
             if (!e)
                 return INVALID("core module %" PRIu32 " import \"%.*s\" \"%.*s\": the argument "
-                               "instance has no such export", midx, (int)im.module_size,
-                               im.module, (int)im.name_size, im.name);
+                               "instance has no such export",
+                               midx, (int)im.module_size, im.module, (int)im.name_size, im.name);
             bool ok = e->type.kind == im.type.kind;
             if (ok && e->type.kind == TCVM_EXTERN_FUNC)
                 ok = functype_eq(&e->type.of.func, &im.type.of.func);
@@ -421,4 +436,3 @@ tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     s->comp->space_count[TCVM__S_CORE_INSTANCE]++;
     return add_def(d, c, s, &def);
 }
-

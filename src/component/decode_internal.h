@@ -99,9 +99,9 @@ const char *sort_name(uint8_t s);
 uint32_t space_size(const scope_t *s, uint8_t sort);
 tcvm_status_t check_idx(dec_t *d, tcvm_cursor_t *c, const scope_t *s, uint8_t sort, uint32_t idx);
 tcvm_status_t add_def(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tcvm__cdef_t *def);
-tcvm_status_t add_item(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t sort,
-                       const tcvm__tdef_t *td, const tcvm_externtype_t *core,
-                       const tcvm_component_t *comp_def, const tcvm_module_t *mod);
+tcvm_status_t add_item(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t sort, const tcvm__tdef_t *td,
+                       const tcvm_externtype_t *core, const tcvm_component_t *comp_def,
+                       const tcvm_module_t *mod);
 
 /* decode_core.c */
 tcvm_status_t rd_core_functype(dec_t *d, tcvm_cursor_t *c, tcvm__tdef_t *out);

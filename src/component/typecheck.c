@@ -82,8 +82,8 @@ static bool val_match(const tcvm_ctype_t *a, const tcvm_ctype_t *b, const tcvm__
     for (uint32_t i = 0; i < a->count; i++) {
         const tcvm__cmember_t *x = &a->members[i], *y = &b->members[i];
         if ((x->label == NULL) != (y->label == NULL) ||
-            (x->label && (x->label_size != y->label_size ||
-                          memcmp(x->label, y->label, x->label_size) != 0)))
+            (x->label &&
+             (x->label_size != y->label_size || memcmp(x->label, y->label, x->label_size) != 0)))
             return WHY("%s member %" PRIu32 ": names differ", tcvm_ctype_kind_name(a->kind), i);
         if ((x->type == NULL) != (y->type == NULL))
             return WHY("%s member %" PRIu32 ": payload presence differs",
@@ -131,10 +131,10 @@ static bool core_match(const tcvm_externtype_t *have, const tcvm_externtype_t *w
                have->of.global.is_mutable == want->of.global.is_mutable;
     case TCVM_EXTERN_MEMORY:
     case TCVM_EXTERN_TABLE: {
-        const tcvm_limits_t *h = have->kind == TCVM_EXTERN_MEMORY ? &have->of.memory.limits
-                                                                  : &have->of.table.limits;
-        const tcvm_limits_t *w = have->kind == TCVM_EXTERN_MEMORY ? &want->of.memory.limits
-                                                                  : &want->of.table.limits;
+        const tcvm_limits_t *h =
+            have->kind == TCVM_EXTERN_MEMORY ? &have->of.memory.limits : &have->of.table.limits;
+        const tcvm_limits_t *w =
+            have->kind == TCVM_EXTERN_MEMORY ? &want->of.memory.limits : &want->of.table.limits;
         if (have->kind == TCVM_EXTERN_TABLE && have->of.table.elem != want->of.table.elem)
             return false;
         return h->min >= w->min && (!w->has_max || (h->has_max && h->max <= w->max));
@@ -143,8 +143,7 @@ static bool core_match(const tcvm_externtype_t *have, const tcvm_externtype_t *w
     return false;
 }
 
-static const tcvm__cext_t *find(const tcvm__cext_t *list, uint32_t n, const char *name,
-                                size_t size)
+static const tcvm__cext_t *find(const tcvm__cext_t *list, uint32_t n, const char *name, size_t size)
 {
     for (uint32_t i = 0; i < n; i++)
         if (list[i].name_size == size && memcmp(list[i].name, name, size) == 0) return &list[i];
@@ -267,8 +266,7 @@ static tcvm_status_t subst_val(tcvm_ctypes_t *a, const tcvm__rsubst_t *m, const 
         st = subst_val(a, m, t->members[i].type, &mm[i].type);
         changed |= mm[i].type != t->members[i].type;
     }
-    if (st == TCVM_OK && changed)
-        st = tcvm__ctype_make(a, t->kind, mm, t->count, 0, NULL, 0, out);
+    if (st == TCVM_OK && changed) st = tcvm__ctype_make(a, t->kind, mm, t->count, 0, NULL, 0, out);
     tcvm__free(mm);
     return st;
 }
@@ -315,8 +313,7 @@ uint64_t tcvm__tdef_size(const tcvm__tdef_t *td)
 }
 
 tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
-                               void *(*alloc)(void *ctx, size_t size), void *ctx,
-                               tcvm__tdef_t *td)
+                               void *(*alloc)(void *ctx, size_t size), void *ctx, tcvm__tdef_t *td)
 {
     if (m->n == 0) return TCVM_OK; /* nothing to substitute: share the type */
     switch (td->kind) {
@@ -374,7 +371,8 @@ static void collect_val(const tcvm_ctype_t *t, uint32_t *ids, uint32_t cap, uint
         add_id(t->resource, ids, cap, n);
         return;
     }
-    for (uint32_t i = 0; i < t->count; i++) collect_val(t->members[i].type, ids, cap, n);
+    for (uint32_t i = 0; i < t->count; i++)
+        collect_val(t->members[i].type, ids, cap, n);
 }
 
 void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap, uint32_t *n)
