@@ -110,16 +110,22 @@ int main(int argc, char **argv)
         if (tm <= 0) tm = 1e-9;
         double mcalls = iters / tm, mbytes = mcalls * 2.0 * (double)n;
         char label[16];
-        snprintf(label, sizeof label, n >= (1 << 20) ? "%zu MiB" : n >= 1024 ? "%zu KiB" : "%zu B",
-                 n >= (1 << 20) ? n >> 20 : n >= 1024 ? n >> 10 : n);
-        printf("%10s %14.0f %14.1f %16.0f %16.1f %8.1fx\n", label, calls, bytes / 1048576.0,
-               mcalls, mbytes / 1048576.0, mcalls / calls);
+        snprintf(label, sizeof label,
+                 n >= (1 << 20) ? "%zu MiB"
+                 : n >= 1024    ? "%zu KiB"
+                                : "%zu B",
+                 n >= (1 << 20) ? n >> 20
+                 : n >= 1024    ? n >> 10
+                                : n);
+        printf("%10s %14.0f %14.1f %16.0f %16.1f %8.1fx\n", label, calls, bytes / 1048576.0, mcalls,
+               mbytes / 1048576.0, mcalls / calls);
         free(a);
         free(b);
         if (sink == 42) printf(" ");
     }
     printf("(MiB/s counts both directions, 2 x size per call; ratio = memcpy iterations per "
-           "call; hook saw %llu argument bytes)\n", (unsigned long long)moved);
+           "call; hook saw %llu argument bytes)\n",
+           (unsigned long long)moved);
     tcvm_cinstance_free(caller);
     tcvm_cinstance_free(callee);
     tcvm_clinker_free(l);

@@ -131,8 +131,7 @@ TCVM_API void tcvm_ctypes_free(tcvm_ctypes_t *types);
  */
 TCVM_API tcvm_status_t tcvm_ctypes_list(tcvm_ctypes_t *a, const tcvm_ctype_t *elem,
                                         const tcvm_ctype_t **out_type);
-TCVM_API tcvm_status_t tcvm_ctypes_record(tcvm_ctypes_t *a, size_t count,
-                                          const char *const *labels,
+TCVM_API tcvm_status_t tcvm_ctypes_record(tcvm_ctypes_t *a, size_t count, const char *const *labels,
                                           const tcvm_ctype_t *const *types,
                                           const tcvm_ctype_t **out_type);
 TCVM_API tcvm_status_t tcvm_ctypes_tuple(tcvm_ctypes_t *a, size_t count,
@@ -209,7 +208,7 @@ struct tcvm_cval {
 
 /* Scalar constructors (nothing to free). */
 TCVM_API tcvm_cval_t tcvm_cval_bool(bool v);
-TCVM_API tcvm_cval_t tcvm_cval_s(tcvm_ctype_kind_t kind, int64_t v); /* S8..S64 */
+TCVM_API tcvm_cval_t tcvm_cval_s(tcvm_ctype_kind_t kind, int64_t v);  /* S8..S64 */
 TCVM_API tcvm_cval_t tcvm_cval_u(tcvm_ctype_kind_t kind, uint64_t v); /* U8..U64 */
 TCVM_API tcvm_cval_t tcvm_cval_f32(float v);
 TCVM_API tcvm_cval_t tcvm_cval_f64(double v);
@@ -244,12 +243,12 @@ TCVM_API void tcvm_cval_clear_array(tcvm_cval_t *vals, size_t count);
  * WAVE, the WebAssembly Value Encoding: `true`, `-7`, `1.5`, `nan`, `inf`, `'x'`, `"a\u{1F600}"`,
  * `[1, 2]`, `{a: 1, b: "x"}`, `(1, "x")`, `case(payload)`, `case`, `some(x)`, `none`, `ok(x)`,
  * `err(x)`, `ok`, `{read, write}`; labels may be written %escaped. Parsing reads exactly one
- * value of the given type (whitespace and trailing commas allowed); option values may also be
- * written as the bare payload when unambiguous, as WAVE permits. Handles are not expressible.
+ * value of the given type (whitespace and trailing commas allowed); record fields of option
+ * type may be left out (they are none). Handles are not expressible.
  * Errors: TCVM_COMP_VALUE with the byte offset and what was expected in err.
  */
-TCVM_API tcvm_status_t tcvm_wave_parse(const tcvm_ctype_t *type, const char *text,
-                                       size_t text_size, tcvm_cval_t *out_val, tcvm_error_t *err);
+TCVM_API tcvm_status_t tcvm_wave_parse(const tcvm_ctype_t *type, const char *text, size_t text_size,
+                                       tcvm_cval_t *out_val, tcvm_error_t *err);
 
 /*
  * Parses a comma-separated argument list (no surrounding parentheses) for the given parameter
@@ -329,9 +328,9 @@ typedef struct tcvm_component_where {
  * NULL) gets the offset and section. A core module binary (layer 0) is refused as
  * TCVM_COMP_MALFORMED saying so. Caller owns *out_component.
  */
-TCVM_API tcvm_status_t tcvm_component_new(tcvm_engine_t *engine, const uint8_t *bytes,
-                                          size_t size, tcvm_component_t **out_component,
-                                          tcvm_error_t *err, tcvm_component_where_t *where);
+TCVM_API tcvm_status_t tcvm_component_new(tcvm_engine_t *engine, const uint8_t *bytes, size_t size,
+                                          tcvm_component_t **out_component, tcvm_error_t *err,
+                                          tcvm_component_where_t *where);
 /* Decodes and validates only (no engine, nothing compiled); same errors. */
 TCVM_API tcvm_status_t tcvm_component_validate(const uint8_t *bytes, size_t size, tcvm_error_t *err,
                                                tcvm_component_where_t *where);
@@ -446,8 +445,7 @@ typedef struct tcvm_cinstance_config {
  * in a start function returns its status. Caller owns *out_instance; err (may be NULL) has the
  * detail.
  */
-TCVM_API tcvm_status_t tcvm_cinstance_new(tcvm_engine_t *engine,
-                                          const tcvm_component_t *component,
+TCVM_API tcvm_status_t tcvm_cinstance_new(tcvm_engine_t *engine, const tcvm_component_t *component,
                                           const tcvm_clinker_t *linker,
                                           const tcvm_cinstance_config_t *config,
                                           tcvm_cinstance_t **out_instance, tcvm_error_t *err);

@@ -16,26 +16,27 @@
 
 static void component_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: 2cvm component validate COMPONENT.wasm\n"
-            "       2cvm component inspect COMPONENT.wasm\n"
-            "       2cvm component run COMPONENT.wasm --invoke 'NAME(ARGS)' [--tier interp|aot]\n"
-            "                                         [--fuel N] [--max-memory PAGES]\n"
-            "\n"
-            "validate  decodes and validates the component (and compiles nothing); prints \"valid\"\n"
-            "          or what is wrong, the section and the byte offset\n"
-            "inspect   prints the component's imports and exports with their WIT types\n"
-            "run       instantiates the component and calls the export NAME (\"f\", or\n"
-            "          \"ns:pkg/iface@1.0.0#f\" inside an exported interface) with ARGS written in\n"
-            "          WAVE (e.g. 'add(1, 2)', 'greet(\"world\")', 'f([1, 2], {a: some(3)})');\n"
-            "          prints the result in WAVE. No host imports are provided: a component\n"
-            "          that imports anything fails, naming the import.\n"
-            "\n"
-            "  --tier interp|aot   interpreter (default) or ahead-of-time compiled code\n"
-            "  --fuel N            trap after N executed instructions (interp)\n"
-            "  --max-memory PAGES  cap every memory at PAGES pages of 64 KiB\n"
-            "\n"
-            "exit status: 0 ok, 1 invalid component, unsatisfied import or trap, 2 usage error\n");
+    fprintf(
+        out,
+        "usage: 2cvm component validate COMPONENT.wasm\n"
+        "       2cvm component inspect COMPONENT.wasm\n"
+        "       2cvm component run COMPONENT.wasm --invoke 'NAME(ARGS)' [--tier interp|aot]\n"
+        "                                         [--fuel N] [--max-memory PAGES]\n"
+        "\n"
+        "validate  decodes and validates the component (and compiles nothing); prints \"valid\"\n"
+        "          or what is wrong, the section and the byte offset\n"
+        "inspect   prints the component's imports and exports with their WIT types\n"
+        "run       instantiates the component and calls the export NAME (\"f\", or\n"
+        "          \"ns:pkg/iface@1.0.0#f\" inside an exported interface) with ARGS written in\n"
+        "          WAVE (e.g. 'add(1, 2)', 'greet(\"world\")', 'f([1, 2], {a: some(3)})');\n"
+        "          prints the result in WAVE. No host imports are provided: a component\n"
+        "          that imports anything fails, naming the import.\n"
+        "\n"
+        "  --tier interp|aot   interpreter (default) or ahead-of-time compiled code\n"
+        "  --fuel N            trap after N executed instructions (interp)\n"
+        "  --max-memory PAGES  cap every memory at PAGES pages of 64 KiB\n"
+        "\n"
+        "exit status: 0 ok, 1 invalid component, unsatisfied import or trap, 2 usage error\n");
 }
 
 static int read_bytes(const char *path, uint8_t **data, size_t *size)
@@ -98,8 +99,10 @@ static int cmd_inspect(int argc, char **argv)
     int rc = load(argv[1], engine, &c);
     if (rc == CLI_OK) {
         char *wit = tcvm_component_to_wit(c);
-        if (wit) fputs(wit, stdout);
-        else rc = CLI_FAIL;
+        if (wit)
+            fputs(wit, stdout);
+        else
+            rc = CLI_FAIL;
         tcvm_ctext_free(wit);
         tcvm_component_free(c);
     }
@@ -129,14 +132,14 @@ static int invoke(tcvm_cinstance_t *inst, const char *spec)
     tcvm_cval_t *args = tcvm__calloc(n ? n : 1, sizeof *args);
     int rc = CLI_FAIL;
     if (!types || !args) goto out;
-    for (size_t i = 0; i < n; i++) types[i] = tcvm_cfunctype_param(ft, i);
+    for (size_t i = 0; i < n; i++)
+        types[i] = tcvm_cfunctype_param(ft, i);
     tcvm_error_t err = {0};
     const char *a = open + 1;
     tcvm_status_t st = tcvm_wave_parse_args(types, n, a, (size_t)(spec + len - 1 - a), args, &err);
     if (st != TCVM_OK) {
         char *sig = tcvm_cfunctype_to_wit(ft);
-        cli_errorf("arguments of %s: %s (the function is %s)", name, err.message,
-                   sig ? sig : "?");
+        cli_errorf("arguments of %s: %s (the function is %s)", name, err.message, sig ? sig : "?");
         tcvm_ctext_free(sig);
         rc = CLI_USAGE;
         goto out;

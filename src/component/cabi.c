@@ -62,7 +62,8 @@ void tcvm__cabi_flatten(const tcvm_ctype_t *t, tcvm_valtype_t *out, size_t cap, 
         return;
     case TCVM_CT_RECORD:
     case TCVM_CT_TUPLE:
-        for (uint32_t i = 0; i < t->count; i++) tcvm__cabi_flatten(t->members[i].type, out, cap, n);
+        for (uint32_t i = 0; i < t->count; i++)
+            tcvm__cabi_flatten(t->members[i].type, out, cap, n);
         return;
     case TCVM_CT_VARIANT:
     case TCVM_CT_ENUM:
@@ -78,8 +79,10 @@ void tcvm__cabi_flatten(const tcvm_ctype_t *t, tcvm_valtype_t *out, size_t cap, 
             size_t m = 0;
             tcvm_valtype_t tmp[TCVM__C_MAX_FLAT_PARAMS + 1];
             bool small = p->flat_count <= TCVM__C_MAX_FLAT_PARAMS + 1;
-            if (small) tcvm__cabi_flatten(p, tmp, TCVM__ARRAY_COUNT(tmp), &m);
-            else m = p->flat_count;
+            if (small)
+                tcvm__cabi_flatten(p, tmp, TCVM__ARRAY_COUNT(tmp), &m);
+            else
+                m = p->flat_count;
             for (size_t i = 0; i < m; i++) {
                 size_t slot = base + 1 + i;
                 tcvm_valtype_t ft = small ? tmp[i] : TCVM_I64;
@@ -183,14 +186,16 @@ static uint64_t load_int(tcvm__cx_t *cx, uint32_t ptr, unsigned nbytes)
 {
     const uint8_t *p = cx->mem->data + ptr;
     uint64_t v = 0;
-    for (unsigned i = 0; i < nbytes; i++) v |= (uint64_t)p[i] << (8 * i);
+    for (unsigned i = 0; i < nbytes; i++)
+        v |= (uint64_t)p[i] << (8 * i);
     return v;
 }
 
 static void store_int(tcvm__cx_t *cx, uint32_t ptr, uint64_t v, unsigned nbytes)
 {
     uint8_t *p = cx->mem->data + ptr;
-    for (unsigned i = 0; i < nbytes; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (unsigned i = 0; i < nbytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* ---- strings --------------------------------------------------------------------------- */
@@ -233,8 +238,8 @@ static uint32_t utf8_next(const uint8_t *s, size_t *i)
         return c;
     }
     if (b < 0xF0) {
-        uint32_t c = (uint32_t)(b & 0x0F) << 12 | (uint32_t)(s[*i + 1] & 0x3F) << 6 |
-                     (s[*i + 2] & 0x3F);
+        uint32_t c =
+            (uint32_t)(b & 0x0F) << 12 | (uint32_t)(s[*i + 1] & 0x3F) << 6 | (s[*i + 2] & 0x3F);
         *i += 3;
         return c;
     }
@@ -259,8 +264,10 @@ static tcvm_status_t load_string_range(tcvm__cx_t *cx, uint32_t ptr, uint32_t ta
         blen = 2ull * tagged, align = 2, utf16 = true;
     } else {
         align = 2;
-        if (tagged & UTF16_TAG) blen = 2ull * (tagged ^ UTF16_TAG), utf16 = true;
-        else blen = tagged;
+        if (tagged & UTF16_TAG)
+            blen = 2ull * (tagged ^ UTF16_TAG), utf16 = true;
+        else
+            blen = tagged;
     }
     if (blen > TCVM__C_MAX_STRING_BYTES)
         return tcvm__ctrap(cx->err, "string of %" PRIu64 " bytes exceeds 2^28-1", blen);
@@ -298,7 +305,8 @@ static tcvm_status_t load_string_range(tcvm__cx_t *cx, uint32_t ptr, uint32_t ta
     } else { /* latin-1 */
         d = tcvm__malloc((size_t)blen * 2 + 1);
         if (!d) return TCVM_ENOMEM;
-        for (size_t i = 0; i < blen; i++) dn += utf8_put((uint8_t *)d + dn, src[i]);
+        for (size_t i = 0; i < blen; i++)
+            dn += utf8_put((uint8_t *)d + dn, src[i]);
     }
 done:
     memset(out, 0, sizeof *out);
@@ -415,9 +423,14 @@ static tcvm_status_t load_list_range(tcvm__cx_t *cx, const tcvm_ctype_t *et, uin
     if (blen > TCVM__C_MAX_STRING_BYTES)
         return tcvm__ctrap(cx->err, "list of %" PRIu64 " bytes exceeds 2^28-1", blen);
     if ((st = check_range(cx, ptr, blen, et->align, "list")) != TCVM_OK) return st;
-    /* zero-sized elements would make any count cheap to claim: cap the tree we build */
-    if (length > TCVM__C_MAX_STRING_BYTES)
-        return tcvm__ctrap(cx->err, "list of %" PRIu32 " elements is too long", length);
+    /* each element becomes a tree node many times its size in memory: cap what one lift
+     * builds so a guest cannot make the host allocate without bound */
+    cx->items += length;
+    if (cx->items > TCVM__C_MAX_TREE_ITEMS)
+        return tcvm__ctrap(cx->err,
+                           "lists of more than %u elements in one value cannot be "
+                           "lifted into a value tree",
+                           TCVM__C_MAX_TREE_ITEMS);
     tcvm_cval_t r;
     if ((st = tcvm_cval_seq(TCVM_CT_LIST, length, &r)) != TCVM_OK) return st;
     for (uint32_t i = 0; i < length; i++) {
@@ -477,8 +490,7 @@ static tcvm_status_t lift_handle(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t
     return TCVM_OK;
 }
 
-tcvm_status_t tcvm__cabi_load(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t ptr,
-                              tcvm_cval_t *out)
+tcvm_status_t tcvm__cabi_load(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t ptr, tcvm_cval_t *out)
 {
     tcvm_status_t st;
     if ((st = need_mem(cx)) != TCVM_OK) return st;
@@ -545,7 +557,8 @@ tcvm_status_t tcvm__cabi_load(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t pt
     case TCVM_CT_TUPLE: {
         const tcvm_ctype_t **types = tcvm__calloc(t->count, sizeof *types);
         if (!types) return TCVM_ENOMEM;
-        for (uint32_t i = 0; i < t->count; i++) types[i] = t->members[i].type;
+        for (uint32_t i = 0; i < t->count; i++)
+            types[i] = t->members[i].type;
         st = load_fields(cx, t->kind, types, t->count, ptr, out);
         tcvm__free(types);
         return st;
@@ -562,8 +575,9 @@ tcvm_status_t tcvm__cabi_load(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t pt
         unsigned ds = disc_bytes(t);
         uint32_t idx = (uint32_t)load_int(cx, ptr, ds);
         if (idx >= t->count)
-            return tcvm__ctrap(cx->err, "%s discriminant %" PRIu32 " is out of range (%" PRIu32
-                               " cases)", tcvm_ctype_kind_name(t->kind), idx, t->count);
+            return tcvm__ctrap(cx->err,
+                               "%s discriminant %" PRIu32 " is out of range (%" PRIu32 " cases)",
+                               tcvm_ctype_kind_name(t->kind), idx, t->count);
         uint32_t mca = max_case_align(t);
         uint64_t p = ((uint64_t)ptr + ds + mca - 1) / mca * mca;
         const tcvm_ctype_t *pt = t->members[idx].type;
@@ -578,8 +592,7 @@ tcvm_status_t tcvm__cabi_load(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t pt
 
 /* ---- store ----------------------------------------------------------------------------- */
 
-static tcvm_status_t lower_handle(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t h,
-                                  uint32_t *out)
+static tcvm_status_t lower_handle(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t h, uint32_t *out)
 {
     if (cx->lower_handle) return cx->lower_handle(cx, t, h, out);
     *out = h;
@@ -698,7 +711,8 @@ tcvm_status_t tcvm__cabi_store(tcvm__cx_t *cx, const tcvm_ctype_t *t, const tcvm
                                 tcvm_ctype_kind_name(t->kind), v->of.seq.count, t->count);
         const tcvm_ctype_t **types = tcvm__calloc(t->count, sizeof *types);
         if (!types) return TCVM_ENOMEM;
-        for (uint32_t i = 0; i < t->count; i++) types[i] = t->members[i].type;
+        for (uint32_t i = 0; i < t->count; i++)
+            types[i] = t->members[i].type;
         st = store_fields(cx, types, t->count, v->of.seq.items, ptr);
         tcvm__free(types);
         return st;
@@ -786,8 +800,9 @@ static tcvm_status_t lift_flat_variant(tcvm__cx_t *cx, flat_iter_t *it, const tc
     if (st != TCVM_OK) return st;
     uint32_t idx = (uint32_t)d.of.i32;
     if (idx >= t->count)
-        return tcvm__ctrap(cx->err, "%s discriminant %" PRIu32 " is out of range (%" PRIu32
-                           " cases)", tcvm_ctype_kind_name(t->kind), idx, t->count);
+        return tcvm__ctrap(cx->err,
+                           "%s discriminant %" PRIu32 " is out of range (%" PRIu32 " cases)",
+                           tcvm_ctype_kind_name(t->kind), idx, t->count);
     flat_iter_t sub = {0};
     sub.base = it;
     sub.types = ft + 1;
@@ -840,8 +855,7 @@ static tcvm_status_t lift_flat(tcvm__cx_t *cx, flat_iter_t *it, const tcvm_ctype
         if ((st = fi_next(cx, it, TCVM_I32, &y)) != TCVM_OK) return st;
         if (t->kind == TCVM_CT_STRING)
             return load_string_range(cx, (uint32_t)x.of.i32, (uint32_t)y.of.i32, out);
-        return load_list_range(cx, t->members[0].type, (uint32_t)x.of.i32, (uint32_t)y.of.i32,
-                               out);
+        return load_list_range(cx, t->members[0].type, (uint32_t)x.of.i32, (uint32_t)y.of.i32, out);
     case TCVM_CT_RECORD:
     case TCVM_CT_TUPLE: {
         tcvm_cval_t r;
@@ -906,13 +920,14 @@ static tcvm_status_t lift_flat(tcvm__cx_t *cx, flat_iter_t *it, const tcvm_ctype
     }
 }
 
-tcvm_status_t tcvm__cabi_lift_values(tcvm__cx_t *cx, const tcvm_ctype_t *const *types,
-                                     size_t count, const tcvm_val_t *flat, size_t flat_count,
-                                     size_t max_flat, tcvm_cval_t *out_vals)
+tcvm_status_t tcvm__cabi_lift_values(tcvm__cx_t *cx, const tcvm_ctype_t *const *types, size_t count,
+                                     const tcvm_val_t *flat, size_t flat_count, size_t max_flat,
+                                     tcvm_cval_t *out_vals)
 {
     tcvm_status_t st;
     size_t n = tcvm__cabi_flat_count(types, count);
-    for (size_t i = 0; i < count; i++) memset(&out_vals[i], 0, sizeof out_vals[i]);
+    for (size_t i = 0; i < count; i++)
+        memset(&out_vals[i], 0, sizeof out_vals[i]);
     if (n > max_flat) {
         if (flat_count != 1 || flat[0].type != TCVM_I32)
             return tcvm__errorf(cx->err, TCVM_WASM_TYPE, "expected one i32 pointer to a tuple");
@@ -1046,7 +1061,8 @@ static tcvm_status_t lower_flat(tcvm__cx_t *cx, flat_out_t *o, const tcvm_ctype_
             tcvm_valtype_t want = ft[1 + (i - start)];
             tcvm_val_t *x = &o->vals[i];
             if (x->type == want) continue;
-            if (x->type == TCVM_F32 && want == TCVM_I32) *x = tcvm_val_i32((int32_t)x->of.f32_bits);
+            if (x->type == TCVM_F32 && want == TCVM_I32)
+                *x = tcvm_val_i32((int32_t)x->of.f32_bits);
             else if (x->type == TCVM_I32 && want == TCVM_I64)
                 *x = tcvm_val_i64((int64_t)(uint32_t)x->of.i32);
             else if (x->type == TCVM_F32 && want == TCVM_I64)
@@ -1141,6 +1157,6 @@ tcvm_status_t tcvm_cabi_lower_values(tcvm_cabi_memory_t *mem, const tcvm_ctype_t
 {
     tcvm__cx_t cx;
     raw_cx(&cx, mem, err);
-    return tcvm__cabi_lower_values(&cx, types, count, vals, max_flat, spill_ptr, out_flat,
-                                   flat_cap, out_flat_count);
+    return tcvm__cabi_lower_values(&cx, types, count, vals, max_flat, spill_ptr, out_flat, flat_cap,
+                                   out_flat_count);
 }

@@ -14,14 +14,15 @@
 #include <inttypes.h>
 
 /* Limits on what a component may declare (hostile input). */
-#define TCVM__C_MAX_TYPE_DEPTH 100       /* nesting of value types */
-#define TCVM__C_MAX_TYPE_SIZE 1000000u   /* effective size (nodes) of one type */
-#define TCVM__C_MAX_MEMBERS 100000       /* fields/cases/params of one type */
-#define TCVM__C_MAX_ITEMS 1000000        /* entries of one index space */
-#define TCVM__C_MAX_NESTING 50           /* nested components */
-#define TCVM__C_MAX_FLAGS 32             /* labels of a flags type */
+#define TCVM__C_MAX_TYPE_DEPTH 100           /* nesting of value types */
+#define TCVM__C_MAX_TYPE_SIZE 1000000u       /* effective size (nodes) of one type */
+#define TCVM__C_MAX_MEMBERS 100000           /* fields/cases/params of one type */
+#define TCVM__C_MAX_ITEMS 1000000            /* entries of one index space */
+#define TCVM__C_MAX_NESTING 50               /* nested components */
+#define TCVM__C_MAX_FLAGS 32                 /* labels of a flags type */
 #define TCVM__C_MAX_STRING_BYTES 0x0fffffffu /* 2^28 - 1, the canonical ABI's string/list cap */
 #define TCVM__C_MAX_HANDLES 0x0fffffffu
+#define TCVM__C_MAX_TREE_ITEMS (1u << 25) /* list elements one lift may build (~1 GiB of tree) */
 #define TCVM__C_MAX_FLAT_PARAMS 16
 #define TCVM__C_MAX_FLAT_RESULTS 1
 
@@ -42,7 +43,7 @@ struct tcvm_ctype {
     uint32_t size, align;
     uint32_t flat_count; /* saturates at UINT32_MAX/2 */
     uint32_t depth;
-    uint32_t nodes; /* effective type size, capped by TCVM__C_MAX_TYPE_SIZE */
+    uint32_t nodes;          /* effective type size, capped by TCVM__C_MAX_TYPE_SIZE */
     struct tcvm_ctype *next; /* arena list */
 };
 
@@ -61,8 +62,7 @@ struct tcvm_cfunctype {
 /* Makes a type record in arena a (members copied, labels duplicated). */
 tcvm_status_t tcvm__ctype_make(tcvm_ctypes_t *a, tcvm_ctype_kind_t kind,
                                const tcvm__cmember_t *members, size_t count, uint32_t resource,
-                               const char *rname, size_t rname_size,
-                               const tcvm_ctype_t **out_type);
+                               const char *rname, size_t rname_size, const tcvm_ctype_t **out_type);
 tcvm_status_t tcvm__cfunctype_make(tcvm_ctypes_t *a, const tcvm__cmember_t *params, size_t count,
                                    const tcvm_ctype_t *result, const tcvm_cfunctype_t **out);
 bool tcvm__cfunctype_equal(const tcvm_cfunctype_t *a, const tcvm_cfunctype_t *b);
@@ -86,9 +86,9 @@ double tcvm__canon_f64(double f);
 
 /* A resource type at run time: one per defining instance (or per host definition). */
 typedef struct tcvm__rtype {
-    uint32_t id;                     /* the component's resource id it was made for */
-    struct tcvm__cctx *impl;         /* defining component instance, NULL for the host */
-    tcvm_func_t *dtor;               /* core dtor (i32) -> (), or NULL */
+    uint32_t id;             /* the component's resource id it was made for */
+    struct tcvm__cctx *impl; /* defining component instance, NULL for the host */
+    tcvm_func_t *dtor;       /* core dtor (i32) -> (), or NULL */
     void (*host_dtor)(void *env, uint32_t rep);
     void *host_env;
     const char *name;
@@ -130,15 +130,16 @@ struct tcvm__cx {
                                   uint32_t *out_index);
     void *hctx;
     uint64_t bytes;
+    uint64_t items; /* list elements lifted into trees so far */
 };
 
 tcvm_status_t tcvm__cabi_load(tcvm__cx_t *cx, const tcvm_ctype_t *t, uint32_t ptr,
                               tcvm_cval_t *out);
 tcvm_status_t tcvm__cabi_store(tcvm__cx_t *cx, const tcvm_ctype_t *t, const tcvm_cval_t *v,
                                uint32_t ptr);
-tcvm_status_t tcvm__cabi_lift_values(tcvm__cx_t *cx, const tcvm_ctype_t *const *types,
-                                     size_t count, const tcvm_val_t *flat, size_t flat_count,
-                                     size_t max_flat, tcvm_cval_t *out_vals);
+tcvm_status_t tcvm__cabi_lift_values(tcvm__cx_t *cx, const tcvm_ctype_t *const *types, size_t count,
+                                     const tcvm_val_t *flat, size_t flat_count, size_t max_flat,
+                                     tcvm_cval_t *out_vals);
 tcvm_status_t tcvm__cabi_lower_values(tcvm__cx_t *cx, const tcvm_ctype_t *const *types,
                                       size_t count, const tcvm_cval_t *vals, size_t max_flat,
                                       const uint32_t *spill_ptr, tcvm_val_t *out_flat,
@@ -253,24 +254,24 @@ typedef struct tcvm__carg {
 /* Definitions, replayed in order at instantiation. Each adds at most one item to the index
  * space `sort`. */
 enum {
-    TCVM__D_CORE_MODULE,   /* a: index into modules[] */
-    TCVM__D_CORE_INST,     /* a: module index; args (instance sort) */
-    TCVM__D_CORE_INST_EXP, /* args (core sorts) */
-    TCVM__D_COMPONENT,     /* a: index into nested[] */
-    TCVM__D_INST,          /* a: component index; args */
-    TCVM__D_INST_EXP,      /* args */
+    TCVM__D_CORE_MODULE,       /* a: index into modules[] */
+    TCVM__D_CORE_INST,         /* a: module index; args (instance sort) */
+    TCVM__D_CORE_INST_EXP,     /* args (core sorts) */
+    TCVM__D_COMPONENT,         /* a: index into nested[] */
+    TCVM__D_INST,              /* a: component index; args */
+    TCVM__D_INST_EXP,          /* args */
     TCVM__D_ALIAS_CORE_EXPORT, /* sort; a: core instance; name */
-    TCVM__D_ALIAS_EXPORT,  /* sort; a: instance; name */
-    TCVM__D_ALIAS_OUTER,   /* sort; a: count; b: index; component/module resolved in target */
-    TCVM__D_LIFT,          /* a: core func; opts; func */
-    TCVM__D_LOWER,         /* a: func; opts */
-    TCVM__D_RES_NEW,       /* resource id in res */
+    TCVM__D_ALIAS_EXPORT,      /* sort; a: instance; name */
+    TCVM__D_ALIAS_OUTER,       /* sort; a: count; b: index; component/module resolved in target */
+    TCVM__D_LIFT,              /* a: core func; opts; func */
+    TCVM__D_LOWER,             /* a: func; opts */
+    TCVM__D_RES_NEW,           /* resource id in res */
     TCVM__D_RES_DROP,
     TCVM__D_RES_REP,
-    TCVM__D_RESOURCE,      /* defines resource res; b: dtor core func index + 1 (0: none) */
-    TCVM__D_TYPE,          /* a type that is not a resource (no run-time effect) */
-    TCVM__D_IMPORT,        /* ext */
-    TCVM__D_EXPORT,        /* name; sort; a: index */
+    TCVM__D_RESOURCE, /* defines resource res; b: dtor core func index + 1 (0: none) */
+    TCVM__D_TYPE,     /* a type that is not a resource (no run-time effect) */
+    TCVM__D_IMPORT,   /* ext */
+    TCVM__D_EXPORT,   /* name; sort; a: index */
 };
 
 typedef struct tcvm__cdef {
@@ -290,7 +291,7 @@ typedef struct tcvm__cdef {
      * fresh ids (fresh_to), one pair per resource the child's exports mention */
     uint32_t *fresh_from, *fresh_to;
     uint32_t nfresh;
-    const tcvm_module_t *target_module;  /* outer alias of a module */
+    const tcvm_module_t *target_module; /* outer alias of a module */
 } tcvm__cdef_t;
 
 struct tcvm_component {
@@ -335,8 +336,7 @@ tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tde
                           tcvm__rsubst_t *m, char *why, size_t why_size);
 /* Applies m to td (new types are made in a; instance types allocated with alloc). */
 tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
-                               void *(*alloc)(void *ctx, size_t size), void *ctx,
-                               tcvm__tdef_t *td);
+                               void *(*alloc)(void *ctx, size_t size), void *ctx, tcvm__tdef_t *td);
 
 /* Collects the resource ids an item's type mentions (declared or referred to) into ids
  * (deduplicated; at most cap, *n counts them). */

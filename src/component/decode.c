@@ -9,11 +9,12 @@
  * outside the synchronous component model (async, streams, futures, error-context, threads, GC,
  * memory64, fixed-length lists, values and start, name attributes) are refused by name.
  */
-#include "component/comp_internal.h"
+#include "component/decode_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 /* ---- allocation pool ------------------------------------------------------------------- */
@@ -23,7 +24,7 @@ typedef struct pool_blk {
     max_align_t data[];
 } pool_blk_t;
 
-static void *palloc(tcvm_component_t *root, size_t size)
+void *palloc(tcvm_component_t *root, size_t size)
 {
     size_t total;
     if (!tcvm__size_add(sizeof(pool_blk_t), size, &total)) return NULL;
@@ -49,72 +50,15 @@ static void pool_free(void *pool)
 
 /* ---- scopes ---------------------------------------------------------------------------- */
 
-typedef struct core_ext {
-    const char *name;
-    size_t name_size;
-    tcvm_externtype_t type;
-} core_ext_t;
-
-typedef struct core_inst {
-    core_ext_t *exps;
-    uint32_t count;
-} core_inst_t;
-
-typedef struct scope scope_t;
-struct scope {
-    scope_t *parent;
-    tcvm_component_t *comp; /* NULL for a type declarator */
-    tcvm__tdef_t *types;
-    uint32_t ntypes, ctypes;
-    tcvm__tdef_t *core_types;
-    uint32_t ncore_types, ccore_types;
-    const tcvm_cfunctype_t **funcs;
-    uint32_t nfuncs, cfuncs;
-    const tcvm_cinsttype_t **insts;
-    uint32_t ninsts, cinsts;
-    const tcvm__ccomptype_t **comps;
-    const tcvm_component_t **comp_defs;
-    uint32_t ncomps, ccomps, ccomp_defs;
-    tcvm_functype_t *core_funcs;
-    uint32_t ncore_funcs, ccore_funcs;
-    uint32_t ncore_tables, ncore_memories, ncore_globals;
-    tcvm_memtype_t *mems;
-    uint32_t cmems;
-    tcvm_tabletype_t *tables;
-    uint32_t ctables;
-    tcvm_globaltype_t *globals;
-    uint32_t cglobals;
-    core_inst_t *core_insts;
-    uint32_t ncore_insts, ccore_insts;
-    const tcvm__coremod_t **mods; /* module (NULL for imported ones) and its type */
-    uint32_t nmods, cmods;
-    /* names already imported / exported (uniqueness) */
-    tcvm__cext_t *imports;
-    uint32_t nimports, cimports;
-    tcvm__cext_t *exports;
-    uint32_t nexports, cexports;
-};
-
-typedef struct dec {
-    tcvm_component_t *root;
-    tcvm_engine_t *engine;
-    tcvm_error_t *err;
-    tcvm_component_where_t *where;
-    const uint8_t *base;
-    int section;
-    unsigned nesting;
-    bool failed;
-} dec_t;
-
 static const char *const section_names[] = {
     "custom", "core module", "core instance", "core type", "component", "instance", "alias",
-    "type", "canon", "start", "import", "export", "value",
+    "type",   "canon",       "start",         "import",    "export",    "value",
 };
 
-static tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_status_t st,
-                             const char *fmt, ...) TCVM__PRINTF(5, 6);
-static tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_status_t st,
-                             const char *fmt, ...)
+tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_status_t st,
+                      const char *fmt, ...) TCVM__PRINTF(5, 6);
+tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_status_t st,
+                      const char *fmt, ...)
 {
     if (d->failed) return st;
     d->failed = true;
@@ -137,22 +81,12 @@ static tcvm_status_t fail_at(dec_t *d, const tcvm_cursor_t *c, size_t at, tcvm_s
     return tcvm__errorf(d->err, st, "at offset %" PRIu64 ": %s", off, msg);
 }
 
-#define FAIL(st, ...) fail_at(d, c, c->pos, st, __VA_ARGS__)
-#define MALFORMED(...) FAIL(TCVM_COMP_MALFORMED, __VA_ARGS__)
-#define INVALID(...) FAIL(TCVM_COMP_INVALID, __VA_ARGS__)
-#define FEATURE(...) FAIL(TCVM_COMP_FEATURE, __VA_ARGS__)
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        tcvm_status_t st_ = (x);                                                                   \
-        if (st_ != TCVM_OK) return st_;                                                            \
-    } while (0)
-
-static tcvm_status_t grow(dec_t *d, const tcvm_cursor_t *c, void **arr, uint32_t n, uint32_t *cap,
-                          size_t elem)
+tcvm_status_t grow(dec_t *d, const tcvm_cursor_t *c, void **arr, uint32_t n, uint32_t *cap,
+                   size_t elem)
 {
     if (n < *cap) return TCVM_OK;
-    if (n >= TCVM__C_MAX_ITEMS) return FAIL(TCVM_ELIMIT, "more than %u items in an index space",
-                                            TCVM__C_MAX_ITEMS);
+    if (n >= TCVM__C_MAX_ITEMS)
+        return FAIL(TCVM_ELIMIT, "more than %u items in an index space", TCVM__C_MAX_ITEMS);
     uint32_t nc = *cap ? *cap * 2 : 8;
     void *na = tcvm__reallocarray(*arr, nc, elem);
     if (!na) return FAIL(TCVM_ENOMEM, "out of memory");
@@ -161,12 +95,6 @@ static tcvm_status_t grow(dec_t *d, const tcvm_cursor_t *c, void **arr, uint32_t
     *cap = nc;
     return TCVM_OK;
 }
-#define PUSH(arr, n, cap, item)                                                                    \
-    do {                                                                                           \
-        TRY(grow(d, c, (void **)&(arr), (n), &(cap), sizeof *(arr)));                              \
-        (arr)[(n)++] = (item);                                                                     \
-    } while (0)
-
 static void scope_free(scope_t *s)
 {
     tcvm__free(s->types);
@@ -179,7 +107,8 @@ static void scope_free(scope_t *s)
     tcvm__free(s->mems);
     tcvm__free(s->tables);
     tcvm__free(s->globals);
-    for (uint32_t i = 0; i < s->ncore_insts; i++) tcvm__free(s->core_insts[i].exps);
+    for (uint32_t i = 0; i < s->ncore_insts; i++)
+        tcvm__free(s->core_insts[i].exps);
     tcvm__free(s->core_insts);
     tcvm__free((void *)s->mods);
     tcvm__free(s->imports);
@@ -188,14 +117,14 @@ static void scope_free(scope_t *s)
 
 /* ---- primitive readers ----------------------------------------------------------------- */
 
-static tcvm_status_t rd_u8(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
+tcvm_status_t rd_u8(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
 {
     *out = 0;
     if (tcvm__cur_u8(c, out) != TCVM_OK) return MALFORMED("unexpected end");
     return TCVM_OK;
 }
 
-static tcvm_status_t rd_u32(dec_t *d, tcvm_cursor_t *c, uint32_t *out)
+tcvm_status_t rd_u32(dec_t *d, tcvm_cursor_t *c, uint32_t *out)
 {
     *out = 0;
     tcvm_status_t st = tcvm__cur_u32(c, out);
@@ -204,14 +133,15 @@ static tcvm_status_t rd_u32(dec_t *d, tcvm_cursor_t *c, uint32_t *out)
     return TCVM_OK;
 }
 
-static tcvm_status_t rd_count(dec_t *d, tcvm_cursor_t *c, uint32_t *out)
+tcvm_status_t rd_count(dec_t *d, tcvm_cursor_t *c, uint32_t *out)
 {
     TRY(rd_u32(d, c, out));
-    if (*out > tcvm__cur_left(c)) return MALFORMED("count %" PRIu32 " exceeds the bytes left", *out);
+    if (*out > tcvm__cur_left(c))
+        return MALFORMED("count %" PRIu32 " exceeds the bytes left", *out);
     return TCVM_OK;
 }
 
-static tcvm_status_t rd_name(dec_t *d, tcvm_cursor_t *c, const char **out, size_t *out_size)
+tcvm_status_t rd_name(dec_t *d, tcvm_cursor_t *c, const char **out, size_t *out_size)
 {
     uint32_t n;
     TRY(rd_u32(d, c, &n));
@@ -231,8 +161,9 @@ static tcvm_status_t rd_extname(dec_t *d, tcvm_cursor_t *c, const char **out, si
 {
     uint8_t b;
     TRY(rd_u8(d, c, &b));
-    if (b == 0x02) return FEATURE("import/export name attributes (implements, versions) are not "
-                                  "supported");
+    if (b == 0x02)
+        return FEATURE("import/export name attributes (implements, versions) are not "
+                       "supported");
     if (b > 0x01) return MALFORMED("bad import/export name prefix 0x%02x", b);
     TRY(rd_name(d, c, out, out_size));
     if (*out_size == 0) return INVALID("empty import/export name");
@@ -248,72 +179,126 @@ static tcvm_status_t rd_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
     case 0x00:
         TRY(rd_u8(d, c, &cs));
         switch (cs) {
-        case 0x00: *out = TCVM__S_CORE_FUNC; return TCVM_OK;
-        case 0x01: *out = TCVM__S_CORE_TABLE; return TCVM_OK;
-        case 0x02: *out = TCVM__S_CORE_MEMORY; return TCVM_OK;
-        case 0x03: *out = TCVM__S_CORE_GLOBAL; return TCVM_OK;
-        case 0x04: return FEATURE("core tags (exception handling) are not supported");
-        case 0x10: *out = TCVM__S_CORE_TYPE; return TCVM_OK;
-        case 0x11: *out = TCVM__S_CORE_MODULE; return TCVM_OK;
-        case 0x12: *out = TCVM__S_CORE_INSTANCE; return TCVM_OK;
-        default: return MALFORMED("bad core sort 0x%02x", cs);
+        case 0x00:
+            *out = TCVM__S_CORE_FUNC;
+            return TCVM_OK;
+        case 0x01:
+            *out = TCVM__S_CORE_TABLE;
+            return TCVM_OK;
+        case 0x02:
+            *out = TCVM__S_CORE_MEMORY;
+            return TCVM_OK;
+        case 0x03:
+            *out = TCVM__S_CORE_GLOBAL;
+            return TCVM_OK;
+        case 0x04:
+            return FEATURE("core tags (exception handling) are not supported");
+        case 0x10:
+            *out = TCVM__S_CORE_TYPE;
+            return TCVM_OK;
+        case 0x11:
+            *out = TCVM__S_CORE_MODULE;
+            return TCVM_OK;
+        case 0x12:
+            *out = TCVM__S_CORE_INSTANCE;
+            return TCVM_OK;
+        default:
+            return MALFORMED("bad core sort 0x%02x", cs);
         }
-    case 0x01: *out = TCVM__S_FUNC; return TCVM_OK;
-    case 0x02: *out = TCVM__S_VALUE; return TCVM_OK;
-    case 0x03: *out = TCVM__S_TYPE; return TCVM_OK;
-    case 0x04: *out = TCVM__S_COMPONENT; return TCVM_OK;
-    case 0x05: *out = TCVM__S_INSTANCE; return TCVM_OK;
-    default: return MALFORMED("bad sort 0x%02x", b);
+    case 0x01:
+        *out = TCVM__S_FUNC;
+        return TCVM_OK;
+    case 0x02:
+        *out = TCVM__S_VALUE;
+        return TCVM_OK;
+    case 0x03:
+        *out = TCVM__S_TYPE;
+        return TCVM_OK;
+    case 0x04:
+        *out = TCVM__S_COMPONENT;
+        return TCVM_OK;
+    case 0x05:
+        *out = TCVM__S_INSTANCE;
+        return TCVM_OK;
+    default:
+        return MALFORMED("bad sort 0x%02x", b);
     }
 }
 
 /* core:sort, a single byte (core instance exports) */
-static tcvm_status_t rd_core_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
+tcvm_status_t rd_core_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
 {
     uint8_t cs;
     *out = 0;
     TRY(rd_u8(d, c, &cs));
     switch (cs) {
-    case 0x00: *out = TCVM__S_CORE_FUNC; return TCVM_OK;
-    case 0x01: *out = TCVM__S_CORE_TABLE; return TCVM_OK;
-    case 0x02: *out = TCVM__S_CORE_MEMORY; return TCVM_OK;
-    case 0x03: *out = TCVM__S_CORE_GLOBAL; return TCVM_OK;
-    case 0x04: return FEATURE("core tags (exception handling) are not supported");
-    case 0x10: *out = TCVM__S_CORE_TYPE; return TCVM_OK;
-    case 0x11: *out = TCVM__S_CORE_MODULE; return TCVM_OK;
-    case 0x12: *out = TCVM__S_CORE_INSTANCE; return TCVM_OK;
-    default: return MALFORMED("bad core sort 0x%02x", cs);
+    case 0x00:
+        *out = TCVM__S_CORE_FUNC;
+        return TCVM_OK;
+    case 0x01:
+        *out = TCVM__S_CORE_TABLE;
+        return TCVM_OK;
+    case 0x02:
+        *out = TCVM__S_CORE_MEMORY;
+        return TCVM_OK;
+    case 0x03:
+        *out = TCVM__S_CORE_GLOBAL;
+        return TCVM_OK;
+    case 0x04:
+        return FEATURE("core tags (exception handling) are not supported");
+    case 0x10:
+        *out = TCVM__S_CORE_TYPE;
+        return TCVM_OK;
+    case 0x11:
+        *out = TCVM__S_CORE_MODULE;
+        return TCVM_OK;
+    case 0x12:
+        *out = TCVM__S_CORE_INSTANCE;
+        return TCVM_OK;
+    default:
+        return MALFORMED("bad core sort 0x%02x", cs);
     }
 }
 
-static const char *sort_name(uint8_t s)
+const char *sort_name(uint8_t s)
 {
-    static const char *const n[] = {"core func", "core table", "core memory", "core global",
+    static const char *const n[] = {"core func", "core table",  "core memory",   "core global",
                                     "core type", "core module", "core instance", "func",
-                                    "value", "type", "component", "instance"};
+                                    "value",     "type",        "component",     "instance"};
     return s < TCVM__S_COUNT ? n[s] : "?";
 }
 
-static uint32_t space_size(const scope_t *s, uint8_t sort)
+uint32_t space_size(const scope_t *s, uint8_t sort)
 {
     switch (sort) {
-    case TCVM__S_CORE_FUNC: return s->ncore_funcs;
-    case TCVM__S_CORE_TABLE: return s->ncore_tables;
-    case TCVM__S_CORE_MEMORY: return s->ncore_memories;
-    case TCVM__S_CORE_GLOBAL: return s->ncore_globals;
-    case TCVM__S_CORE_TYPE: return s->ncore_types;
-    case TCVM__S_CORE_MODULE: return s->nmods;
-    case TCVM__S_CORE_INSTANCE: return s->ncore_insts;
-    case TCVM__S_FUNC: return s->nfuncs;
-    case TCVM__S_TYPE: return s->ntypes;
-    case TCVM__S_COMPONENT: return s->ncomps;
-    case TCVM__S_INSTANCE: return s->ninsts;
-    default: return 0;
+    case TCVM__S_CORE_FUNC:
+        return s->ncore_funcs;
+    case TCVM__S_CORE_TABLE:
+        return s->ncore_tables;
+    case TCVM__S_CORE_MEMORY:
+        return s->ncore_memories;
+    case TCVM__S_CORE_GLOBAL:
+        return s->ncore_globals;
+    case TCVM__S_CORE_TYPE:
+        return s->ncore_types;
+    case TCVM__S_CORE_MODULE:
+        return s->nmods;
+    case TCVM__S_CORE_INSTANCE:
+        return s->ncore_insts;
+    case TCVM__S_FUNC:
+        return s->nfuncs;
+    case TCVM__S_TYPE:
+        return s->ntypes;
+    case TCVM__S_COMPONENT:
+        return s->ncomps;
+    case TCVM__S_INSTANCE:
+        return s->ninsts;
+    default:
+        return 0;
     }
 }
 
-static tcvm_status_t check_idx(dec_t *d, tcvm_cursor_t *c, const scope_t *s, uint8_t sort,
-                               uint32_t idx)
+tcvm_status_t check_idx(dec_t *d, tcvm_cursor_t *c, const scope_t *s, uint8_t sort, uint32_t idx)
 {
     if (idx >= space_size(s, sort))
         return INVALID("%s index %" PRIu32 " out of bounds (%" PRIu32 " defined)", sort_name(sort),
@@ -323,7 +308,7 @@ static tcvm_status_t check_idx(dec_t *d, tcvm_cursor_t *c, const scope_t *s, uin
 
 /* ---- definitions ------------------------------------------------------------------------ */
 
-static tcvm_status_t add_def(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tcvm__cdef_t *def)
+tcvm_status_t add_def(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tcvm__cdef_t *def)
 {
     tcvm_component_t *k = s->comp;
     if (!k) return TCVM_OK;
@@ -332,9 +317,9 @@ static tcvm_status_t add_def(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tcvm_
 }
 
 /* Adds an item of sort with static description td to the scope. */
-static tcvm_status_t add_item(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t sort,
-                              const tcvm__tdef_t *td, const tcvm_externtype_t *core,
-                              const tcvm_component_t *comp_def, const tcvm_module_t *mod)
+tcvm_status_t add_item(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t sort, const tcvm__tdef_t *td,
+                       const tcvm_externtype_t *core, const tcvm_component_t *comp_def,
+                       const tcvm_module_t *mod)
 {
     switch (sort) {
     case TCVM__S_TYPE:
@@ -402,12 +387,22 @@ static tcvm__tdef_t item_td(const scope_t *s, uint8_t sort, uint32_t idx)
 {
     tcvm__tdef_t td = {0};
     switch (sort) {
-    case TCVM__S_TYPE: return s->types[idx];
-    case TCVM__S_FUNC: td.kind = TCVM__TD_FUNC, td.func = s->funcs[idx]; break;
-    case TCVM__S_INSTANCE: td.kind = TCVM__TD_INST, td.inst = s->insts[idx]; break;
-    case TCVM__S_COMPONENT: td.kind = TCVM__TD_COMP, td.comp = s->comps[idx]; break;
-    case TCVM__S_CORE_MODULE: td.kind = TCVM__TD_CORE_MODULE, td.coremod = s->mods[idx]; break;
-    default: break;
+    case TCVM__S_TYPE:
+        return s->types[idx];
+    case TCVM__S_FUNC:
+        td.kind = TCVM__TD_FUNC, td.func = s->funcs[idx];
+        break;
+    case TCVM__S_INSTANCE:
+        td.kind = TCVM__TD_INST, td.inst = s->insts[idx];
+        break;
+    case TCVM__S_COMPONENT:
+        td.kind = TCVM__TD_COMP, td.comp = s->comps[idx];
+        break;
+    case TCVM__S_CORE_MODULE:
+        td.kind = TCVM__TD_CORE_MODULE, td.coremod = s->mods[idx];
+        break;
+    default:
+        break;
     }
     return td;
 }
@@ -415,8 +410,18 @@ static tcvm__tdef_t item_td(const scope_t *s, uint8_t sort, uint32_t idx)
 /* ---- value types ----------------------------------------------------------------------- */
 
 static const tcvm_ctype_kind_t prim_by_code[] = {
-    /* 0x73 */ TCVM_CT_STRING, TCVM_CT_CHAR, TCVM_CT_F64, TCVM_CT_F32, TCVM_CT_U64, TCVM_CT_S64,
-    TCVM_CT_U32, TCVM_CT_S32, TCVM_CT_U16, TCVM_CT_S16, TCVM_CT_U8, TCVM_CT_S8,
+    /* 0x73 */ TCVM_CT_STRING,
+    TCVM_CT_CHAR,
+    TCVM_CT_F64,
+    TCVM_CT_F32,
+    TCVM_CT_U64,
+    TCVM_CT_S64,
+    TCVM_CT_U32,
+    TCVM_CT_S32,
+    TCVM_CT_U16,
+    TCVM_CT_S16,
+    TCVM_CT_U8,
+    TCVM_CT_S8,
     /* 0x7f */ TCVM_CT_BOOL,
 };
 
@@ -440,8 +445,8 @@ static tcvm_status_t rd_valtype(dec_t *d, tcvm_cursor_t *c, scope_t *s, const tc
         return fail_at(d, c, at, TCVM_COMP_INVALID, "type index %" PRId64 " out of bounds", v);
     const tcvm__tdef_t *td = &s->types[v];
     if (td->kind != TCVM__TD_VAL)
-        return fail_at(d, c, at, TCVM_COMP_INVALID, "type index %" PRId64
-                       " is not a value type", v);
+        return fail_at(d, c, at, TCVM_COMP_INVALID, "type index %" PRId64 " is not a value type",
+                       v);
     *out = td->val;
     return TCVM_OK;
 }
@@ -481,8 +486,10 @@ static tcvm_status_t rd_members(dec_t *d, tcvm_cursor_t *c, scope_t *s, int mode
         } else if (mode == 1) {
             uint8_t has, refines;
             if ((st = rd_u8(d, c, &has)) != TCVM_OK) break;
-            if (has == 0x01) st = rd_valtype(d, c, s, &m[i].type);
-            else if (has != 0x00) st = MALFORMED("bad optional value type byte 0x%02x", has);
+            if (has == 0x01)
+                st = rd_valtype(d, c, s, &m[i].type);
+            else if (has != 0x00)
+                st = MALFORMED("bad optional value type byte 0x%02x", has);
             if (st != TCVM_OK) break;
             if ((st = rd_u8(d, c, &refines)) != TCVM_OK) break;
             if (refines != 0x00) st = MALFORMED("variant case 'refines' is not allowed");
@@ -538,7 +545,8 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
         TRY(rd_members(d, c, s, mode, &m, &n));
         if (k == TCVM_CT_TUPLE && n == 0) {
             tcvm__free(m);
-            return fail_at(d, c, at, TCVM_COMP_INVALID, "tuple type must have at least one "
+            return fail_at(d, c, at, TCVM_COMP_INVALID,
+                           "tuple type must have at least one "
                            "field");
         }
         st = make_type(d, c, at, k, m, n, NULL, &out->val);
@@ -572,12 +580,24 @@ static tcvm_status_t rd_defvaltype(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8
         return make_type(d, c, at, op == 0x69 ? TCVM_CT_OWN : TCVM_CT_BORROW, NULL, 0,
                          &s->types[idx], &out->val);
     }
-    case 0x67: c->pos = at; return FEATURE("fixed-length lists are not supported");
-    case 0x66: c->pos = at; return FEATURE("stream types (async) are not supported");
-    case 0x65: c->pos = at; return FEATURE("future types (async) are not supported");
-    case 0x64: c->pos = at; return FEATURE("error-context is not supported");
-    case 0x63: c->pos = at; return FEATURE("map types are not supported");
-    default: c->pos = at; return MALFORMED("bad type opcode 0x%02x", op);
+    case 0x67:
+        c->pos = at;
+        return FEATURE("fixed-length lists are not supported");
+    case 0x66:
+        c->pos = at;
+        return FEATURE("stream types (async) are not supported");
+    case 0x65:
+        c->pos = at;
+        return FEATURE("future types (async) are not supported");
+    case 0x64:
+        c->pos = at;
+        return FEATURE("error-context is not supported");
+    case 0x63:
+        c->pos = at;
+        return FEATURE("map types are not supported");
+    default:
+        c->pos = at;
+        return MALFORMED("bad type opcode 0x%02x", op);
     }
 }
 
@@ -604,8 +624,10 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
             bad = m[j].label_size == m[i].label_size &&
                   strncasecmp(m[j].label, m[i].label, m[i].label_size) == 0;
         if (bad) {
-            tcvm_status_t st = fail_at(d, c, at, TCVM_COMP_INVALID, "function parameter name "
-                                       "\"%s\" is duplicate or not kebab-case", m[i].label);
+            tcvm_status_t st = fail_at(d, c, at, TCVM_COMP_INVALID,
+                                       "function parameter name "
+                                       "\"%s\" is duplicate or not kebab-case",
+                                       m[i].label);
             tcvm__free(m);
             return st;
         }
@@ -635,196 +657,6 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
     }
     tcvm__free(m);
     return st;
-}
-
-/* ---- core types ------------------------------------------------------------------------ */
-
-static tcvm_status_t rd_core_valtype(dec_t *d, tcvm_cursor_t *c, tcvm_valtype_t *out)
-{
-    uint8_t b;
-    TRY(rd_u8(d, c, &b));
-    switch (b) {
-    case 0x7f: case 0x7e: case 0x7d: case 0x7c: case 0x70: case 0x6f:
-        *out = (tcvm_valtype_t)b;
-        return TCVM_OK;
-    case 0x7b: return FEATURE("v128 (SIMD) is not supported");
-    default: return FEATURE("core value type 0x%02x (GC or another proposal) is not supported", b);
-    }
-}
-
-static tcvm_status_t rd_core_functype(dec_t *d, tcvm_cursor_t *c, tcvm__tdef_t *out)
-{
-    uint32_t np, nr;
-    TRY(rd_count(d, c, &np));
-    if (np > 1000) return FAIL(TCVM_ELIMIT, "too many core parameters");
-    tcvm_valtype_t *v = palloc(d->root, 2002 * sizeof *v);
-    if (!v) return FAIL(TCVM_ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < np; i++) TRY(rd_core_valtype(d, c, &v[i]));
-    TRY(rd_count(d, c, &nr));
-    if (nr > 1000 - np) return FAIL(TCVM_ELIMIT, "too many core results");
-    for (uint32_t i = 0; i < nr; i++) TRY(rd_core_valtype(d, c, &v[np + i]));
-    tcvm_functype_t *ft = palloc(d->root, sizeof *ft);
-    if (!ft) return FAIL(TCVM_ENOMEM, "out of memory");
-    ft->param_count = np;
-    ft->result_count = nr;
-    ft->params = v;
-    ft->results = v + np;
-    memset(out, 0, sizeof *out);
-    out->kind = TCVM__TD_CORE_FUNC;
-    out->corefunc = ft;
-    return TCVM_OK;
-}
-
-static tcvm_status_t rd_limits(dec_t *d, tcvm_cursor_t *c, bool memory, tcvm_limits_t *out)
-{
-    uint8_t f;
-    TRY(rd_u8(d, c, &f));
-    if (memory && (f & 0x04)) return FEATURE("memory64 is not supported");
-    if (memory && (f & 0x02)) return FEATURE("shared memories (threads) are not supported");
-    if (f > 0x01) return MALFORMED("bad limits flags 0x%02x", f);
-    TRY(rd_u32(d, c, &out->min));
-    out->has_max = f & 1;
-    out->max = UINT32_MAX;
-    if (f & 1) TRY(rd_u32(d, c, &out->max));
-    if (memory && (out->min > 65536 || (out->has_max && out->max > 65536)))
-        return INVALID("memory size must be at most 65536 pages (4 GiB)");
-    if (out->has_max && out->max < out->min) return INVALID("size minimum must not exceed maximum");
-    return TCVM_OK;
-}
-
-static tcvm_status_t rd_core_importdesc(dec_t *d, tcvm_cursor_t *c, const tcvm_functype_t **types,
-                                        uint32_t ntypes, tcvm_externtype_t *out)
-{
-    uint8_t k, b;
-    uint32_t idx;
-    memset(out, 0, sizeof *out);
-    TRY(rd_u8(d, c, &k));
-    switch (k) {
-    case 0x00:
-        TRY(rd_u32(d, c, &idx));
-        if (idx >= ntypes) return INVALID("core type index %" PRIu32 " out of bounds", idx);
-        out->kind = TCVM_EXTERN_FUNC;
-        out->of.func = *types[idx];
-        return TCVM_OK;
-    case 0x01:
-        TRY(rd_u8(d, c, &b));
-        if (b != 0x70 && b != 0x6f) return FEATURE("table element type 0x%02x", b);
-        out->kind = TCVM_EXTERN_TABLE;
-        out->of.table.elem = (tcvm_valtype_t)b;
-        return rd_limits(d, c, false, &out->of.table.limits);
-    case 0x02:
-        out->kind = TCVM_EXTERN_MEMORY;
-        return rd_limits(d, c, true, &out->of.memory.limits);
-    case 0x03: {
-        tcvm_valtype_t vt;
-        TRY(rd_core_valtype(d, c, &vt));
-        TRY(rd_u8(d, c, &b));
-        if (b > 1) return MALFORMED("bad global mutability 0x%02x", b);
-        out->kind = TCVM_EXTERN_GLOBAL;
-        out->of.global.type = vt;
-        out->of.global.is_mutable = b;
-        return TCVM_OK;
-    }
-    case 0x04: return FEATURE("core tags (exception handling) are not supported");
-    default: return MALFORMED("bad core import kind 0x%02x", k);
-    }
-}
-
-static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s,
-                                   const tcvm__coremod_t **out)
-{
-    uint32_t n, ntypes = 0;
-    TRY(rd_count(d, c, &n));
-    tcvm__coremod_t *cm = palloc(d->root, sizeof *cm);
-    const tcvm_functype_t **types = palloc(d->root, (n ? n : 1) * sizeof *types);
-    tcvm__core_ext_t *imps = palloc(d->root, (n ? n : 1) * sizeof *imps);
-    tcvm__core_ext_t *exps = palloc(d->root, (n ? n : 1) * sizeof *exps);
-    if (!cm || !types || !imps || !exps) return FAIL(TCVM_ENOMEM, "out of memory");
-    cm->imports = imps;
-    cm->exports = exps;
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t k;
-        TRY(rd_u8(d, c, &k));
-        switch (k) {
-        case 0x00: {
-            tcvm__core_ext_t *e = &imps[cm->import_count];
-            TRY(rd_name(d, c, &e->module, &e->module_size));
-            TRY(rd_name(d, c, &e->name, &e->name_size));
-            TRY(rd_core_importdesc(d, c, types, ntypes, &e->type));
-            for (uint32_t j = 0; j < cm->import_count; j++)
-                if (imps[j].module_size == e->module_size && imps[j].name_size == e->name_size &&
-                    memcmp(imps[j].module, e->module, e->module_size) == 0 &&
-                    memcmp(imps[j].name, e->name, e->name_size) == 0)
-                    return INVALID("duplicate import name \"%s\" \"%s\"", e->module, e->name);
-            cm->import_count++;
-            break;
-        }
-        case 0x01: {
-            uint8_t f;
-            tcvm__tdef_t td;
-            TRY(rd_u8(d, c, &f));
-            if (f == 0x50) return INVALID("module types cannot nest");
-            if (f != 0x60) return FEATURE("core type 0x%02x (GC) is not supported", f);
-            TRY(rd_core_functype(d, c, &td));
-            types[ntypes++] = td.corefunc;
-            break;
-        }
-        case 0x02: {
-            uint8_t sort, tgt;
-            uint32_t ct, idx;
-            TRY(rd_u8(d, c, &sort));
-            if (sort != 0x10) return INVALID("module type aliases must be core types");
-            TRY(rd_u8(d, c, &tgt));
-            if (tgt != 0x01) return INVALID("module type aliases must be outer aliases");
-            TRY(rd_u32(d, c, &ct));
-            TRY(rd_u32(d, c, &idx));
-            if (ct == 0) return INVALID("module type outer alias count must be at least 1");
-            const scope_t *o = s;
-            for (uint32_t q = 1; q < ct && o; q++) o = o->parent;
-            if (!o) return INVALID("outer alias count %" PRIu32 " exceeds the enclosing scopes",
-                                   ct);
-            if (idx >= o->ncore_types)
-                return INVALID("outer core type %" PRIu32 " out of bounds", idx);
-            if (o->core_types[idx].kind != TCVM__TD_CORE_FUNC)
-                return INVALID("outer alias of a module type into a module type");
-            types[ntypes++] = o->core_types[idx].corefunc;
-            break;
-        }
-        case 0x03: {
-            tcvm__core_ext_t *e = &exps[cm->export_count];
-            TRY(rd_name(d, c, &e->name, &e->name_size));
-            TRY(rd_core_importdesc(d, c, types, ntypes, &e->type));
-            for (uint32_t j = 0; j < cm->export_count; j++)
-                if (exps[j].name_size == e->name_size &&
-                    memcmp(exps[j].name, e->name, e->name_size) == 0)
-                    return INVALID("export name \"%s\" already defined", e->name);
-            cm->export_count++;
-            break;
-        }
-        default:
-            return MALFORMED("bad module type declaration 0x%02x", k);
-        }
-    }
-    *out = cm;
-    return TCVM_OK;
-}
-
-static tcvm_status_t rd_core_type(dec_t *d, tcvm_cursor_t *c, scope_t *s)
-{
-    uint8_t f;
-    tcvm__tdef_t td = {0};
-    TRY(rd_u8(d, c, &f));
-    if (f == 0x60) {
-        TRY(rd_core_functype(d, c, &td));
-    } else if (f == 0x50) {
-        TRY(rd_moduletype(d, c, s, &td.coremod));
-        td.kind = TCVM__TD_CORE_MODULE;
-    } else if (f == 0x4e || f == 0x4f || f == 0x50 || f == 0x5f || f == 0x5e || f == 0x00) {
-        return FEATURE("GC core types (rec, sub, struct, array) are not supported");
-    } else {
-        return MALFORMED("bad core type form 0x%02x", f);
-    }
-    return add_item(d, c, s, TCVM__S_CORE_TYPE, &td, NULL, NULL, NULL);
 }
 
 /* ---- component and instance types ------------------------------------------------------ */
@@ -874,12 +706,15 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
         uint8_t want = k == 0x01 ? TCVM__TD_FUNC : k == 0x04 ? TCVM__TD_COMP : TCVM__TD_INST;
         if (s->types[idx].kind != want)
             return INVALID("type index %" PRIu32 " is not a %s type", idx,
-                           k == 0x01 ? "function" : k == 0x04 ? "component" : "instance");
+                           k == 0x01   ? "function"
+                           : k == 0x04 ? "component"
+                                       : "instance");
         out->sort = k == 0x01 ? TCVM__S_FUNC : k == 0x04 ? TCVM__S_COMPONENT : TCVM__S_INSTANCE;
         out->td = s->types[idx];
         return TCVM_OK;
     }
-    case 0x02: return FEATURE("component values are not supported");
+    case 0x02:
+        return FEATURE("component values are not supported");
     case 0x03:
         TRY(rd_u8(d, c, &b));
         out->sort = TCVM__S_TYPE;
@@ -895,17 +730,19 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
         }
         if (b == 0x01) return new_resource(d, c, &out->td, name, name_size);
         return MALFORMED("bad type bound 0x%02x", b);
-    default: return MALFORMED("bad extern kind 0x%02x", k);
+    default:
+        return MALFORMED("bad extern kind 0x%02x", k);
     }
 }
 
-static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list,
-                                  uint32_t n, const char *name, size_t size, const char *what)
+static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list, uint32_t n,
+                                  const char *name, size_t size, const char *what)
 {
     if (what[0] == 'i' || what[0] == 'e') {
         if (!tcvm__extern_name_ok(name, size, what[0] == 'i'))
             return INVALID("%s name \"%s\" is not a valid name (kebab-case label, annotated "
-                           "name or ns:pkg/iface[@version])", what, name);
+                           "name or ns:pkg/iface[@version])",
+                           what, name);
     }
     for (uint32_t i = 0; i < n; i++)
         if (tcvm__extern_name_eq(list[i].name, list[i].name_size, name, size))
@@ -1005,11 +842,13 @@ static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cex
     } else {
         return TCVM_OK;
     }
-    if (!h->rname) return INVALID("\"%s\": resource used in function does not have a name in "
-                                  "this context", n);
+    if (!h->rname)
+        return INVALID("\"%s\": resource used in function does not have a name in "
+                       "this context",
+                       n);
     if (h->rname_size != rn || memcmp(h->rname, r, rn) != 0)
-        return INVALID("function \"%s\" does not match expected resource name `%.*s`", n,
-                       (int)rn, r);
+        return INVALID("function \"%s\" does not match expected resource name `%.*s`", n, (int)rn,
+                       r);
     return TCVM_OK;
 }
 
@@ -1037,7 +876,7 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
         case 0x03:
         case 0x04: {
             if (k == 0x03 && !component) {
-                st = INVALID("instance types cannot contain imports");
+                st = MALFORMED("invalid declaration 0x03 (import) in an instance type");
                 break;
             }
             const char *nm;
@@ -1226,7 +1065,8 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
     TRY(rd_u32(d, c, &idx));
     if (sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE && sort != TCVM__S_CORE_MODULE &&
         sort != TCVM__S_COMPONENT)
-        return INVALID("outer aliases may only refer to types, modules and components");
+        return MALFORMED("invalid outer alias kind: outer aliases refer to types, modules and "
+                         "components only");
     if (in_decl && sort != TCVM__S_TYPE && sort != TCVM__S_CORE_TYPE)
         return INVALID("aliases in a component or instance type may only refer to types or "
                        "instances");
@@ -1266,204 +1106,10 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
     return add_def(d, c, s, &def);
 }
 
-/* ---- core modules and instances -------------------------------------------------------- */
-
-static tcvm_status_t module_exports(dec_t *d, tcvm_cursor_t *c, const tcvm__coremod_t *m,
-                                    core_inst_t *out)
-{
-    uint32_t n = m->export_count;
-    out->exps = tcvm__calloc(n ? n : 1, sizeof *out->exps);
-    if (!out->exps) return FAIL(TCVM_ENOMEM, "out of memory");
-    out->count = n;
-    for (uint32_t i = 0; i < n; i++) {
-        out->exps[i].name = m->exports[i].name;
-        out->exps[i].name_size = m->exports[i].name_size;
-        out->exps[i].type = m->exports[i].type;
-    }
-    return TCVM_OK;
-}
-
-/* The type of a compiled module, for validation. */
-static tcvm_status_t module_type(dec_t *d, tcvm_cursor_t *c, const tcvm_module_t *m,
-                                 const tcvm__coremod_t **out)
-{
-    tcvm__coremod_t *cm = palloc(d->root, sizeof *cm);
-    size_t ni = tcvm_module_import_count(m), ne = tcvm_module_export_count(m);
-    if (!cm) return FAIL(TCVM_ENOMEM, "out of memory");
-    cm->module = m;
-    cm->imports = palloc(d->root, (ni ? ni : 1) * sizeof *cm->imports);
-    cm->exports = palloc(d->root, (ne ? ne : 1) * sizeof *cm->exports);
-    if (!cm->imports || !cm->exports) return FAIL(TCVM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < ni; i++) {
-        tcvm_import_desc_t im;
-        if (tcvm_module_import(m, i, &im) != TCVM_OK) return FAIL(TCVM_EINTERNAL, "import");
-        cm->imports[i].module = im.module;
-        cm->imports[i].module_size = im.module_size;
-        cm->imports[i].name = im.name;
-        cm->imports[i].name_size = im.name_size;
-        cm->imports[i].type = im.type;
-    }
-    for (size_t i = 0; i < ne; i++) {
-        tcvm_export_desc_t e;
-        if (tcvm_module_export(m, i, &e) != TCVM_OK) return FAIL(TCVM_EINTERNAL, "export");
-        cm->exports[i].name = e.name;
-        cm->exports[i].name_size = e.name_size;
-        cm->exports[i].type = e.type;
-    }
-    cm->import_count = (uint32_t)ni;
-    cm->export_count = (uint32_t)ne;
-    *out = cm;
-    return TCVM_OK;
-}
-
-static bool functype_eq(const tcvm_functype_t *a, const tcvm_functype_t *b)
-{
-    if (a->param_count != b->param_count || a->result_count != b->result_count) return false;
-    for (uint32_t i = 0; i < a->param_count; i++)
-        if (a->params[i] != b->params[i]) return false;
-    for (uint32_t i = 0; i < a->result_count; i++)
-        if (a->results[i] != b->results[i]) return false;
-    return true;
-}
-
-static tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
-{
-    uint8_t k;
-    uint32_t n;
-    tcvm__cdef_t def = {0};
-    core_inst_t ci = {0};
-    TRY(rd_u8(d, c, &k));
-    def.sort = TCVM__S_CORE_INSTANCE;
-    if (k == 0x00) {
-        uint32_t midx;
-        TRY(rd_u32(d, c, &midx));
-        TRY(check_idx(d, c, s, TCVM__S_CORE_MODULE, midx));
-        TRY(rd_count(d, c, &n));
-        def.op = TCVM__D_CORE_INST;
-        def.a = midx;
-        def.args = palloc(d->root, (n ? n : 1) * sizeof *def.args);
-        if (!def.args) return FAIL(TCVM_ENOMEM, "out of memory");
-        def.nargs = n;
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t b;
-            tcvm__carg_t *a = &def.args[i];
-            TRY(rd_name(d, c, &a->name, &a->name_size));
-            TRY(rd_u8(d, c, &b));
-            if (b != 0x12) return INVALID("core instantiation arguments must be instances");
-            TRY(rd_u32(d, c, &a->index));
-            TRY(check_idx(d, c, s, TCVM__S_CORE_INSTANCE, a->index));
-            a->sort = TCVM__S_CORE_INSTANCE;
-            TRY(check_unique(d, c, NULL, 0, a->name, a->name_size, "argument"));
-            for (uint32_t j = 0; j < i; j++)
-                if (def.args[j].name_size == a->name_size &&
-                    memcmp(def.args[j].name, a->name, a->name_size) == 0)
-                    return INVALID("duplicate instantiation argument \"%s\"", a->name);
-        }
-        /* every import of the module must be satisfied with the right kind and type */
-        const tcvm__coremod_t *m = s->mods[midx];
-        for (uint32_t i = 0; i < m->import_count; i++) {
-            tcvm__core_ext_t im = m->imports[i];
-            const tcvm__carg_t *a = NULL;
-            for (uint32_t j = 0; j < n && !a; j++)
-                if (def.args[j].name_size == im.module_size &&
-                    memcmp(def.args[j].name, im.module, im.module_size) == 0)
-                    a = &def.args[j];
-            if (!a)
-                return INVALID("core module %" PRIu32 " import \"%.*s\" is not satisfied "
-                               "(no argument of that name)", midx, (int)im.module_size,
-                               im.module);
-            const core_inst_t *src = &s->core_insts[a->index];
-            const core_ext_t *e = NULL;
-            for (uint32_t j = 0; j < src->count && !e; j++)
-                if (src->exps[j].name_size == im.name_size &&
-                    memcmp(src->exps[j].name, im.name, im.name_size) == 0)
-                    e = &src->exps[j];
-            if (!e)
-                return INVALID("core module %" PRIu32 " import \"%.*s\" \"%.*s\": the argument "
-                               "instance has no such export", midx, (int)im.module_size,
-                               im.module, (int)im.name_size, im.name);
-            bool ok = e->type.kind == im.type.kind;
-            if (ok && e->type.kind == TCVM_EXTERN_FUNC)
-                ok = functype_eq(&e->type.of.func, &im.type.of.func);
-            if (ok && e->type.kind == TCVM_EXTERN_GLOBAL)
-                ok = e->type.of.global.type == im.type.of.global.type &&
-                     e->type.of.global.is_mutable == im.type.of.global.is_mutable;
-            if (ok && (e->type.kind == TCVM_EXTERN_MEMORY || e->type.kind == TCVM_EXTERN_TABLE)) {
-                const tcvm_limits_t *have = e->type.kind == TCVM_EXTERN_MEMORY
-                                                ? &e->type.of.memory.limits
-                                                : &e->type.of.table.limits;
-                const tcvm_limits_t *want = e->type.kind == TCVM_EXTERN_MEMORY
-                                                ? &im.type.of.memory.limits
-                                                : &im.type.of.table.limits;
-                ok = have->min >= want->min &&
-                     (!want->has_max || (have->has_max && have->max <= want->max));
-                if (e->type.kind == TCVM_EXTERN_TABLE)
-                    ok = ok && e->type.of.table.elem == im.type.of.table.elem;
-            }
-            if (!ok)
-                return INVALID("core module %" PRIu32 " import \"%.*s\" \"%.*s\": type mismatch",
-                               midx, (int)im.module_size, im.module, (int)im.name_size, im.name);
-        }
-        TRY(module_exports(d, c, m, &ci));
-    } else if (k == 0x01) {
-        TRY(rd_count(d, c, &n));
-        def.op = TCVM__D_CORE_INST_EXP;
-        def.args = palloc(d->root, (n ? n : 1) * sizeof *def.args);
-        ci.exps = tcvm__calloc(n ? n : 1, sizeof *ci.exps);
-        if (!def.args || !ci.exps) {
-            tcvm__free(ci.exps);
-            return FAIL(TCVM_ENOMEM, "out of memory");
-        }
-        def.nargs = n;
-        tcvm_status_t st = TCVM_OK;
-        for (uint32_t i = 0; i < n && st == TCVM_OK; i++) {
-            tcvm__carg_t *a = &def.args[i];
-            if ((st = rd_name(d, c, &a->name, &a->name_size)) != TCVM_OK) break;
-            if ((st = rd_core_sort(d, c, &a->sort)) != TCVM_OK) break;
-            if (a->sort > TCVM__S_CORE_GLOBAL) {
-                st = INVALID("core instance exports must be functions, tables, memories or "
-                             "globals");
-                break;
-            }
-            if ((st = rd_u32(d, c, &a->index)) != TCVM_OK) break;
-            if ((st = check_idx(d, c, s, a->sort, a->index)) != TCVM_OK) break;
-            for (uint32_t j = 0; j < i && st == TCVM_OK; j++)
-                if (def.args[j].name_size == a->name_size &&
-                    memcmp(def.args[j].name, a->name, a->name_size) == 0)
-                    st = INVALID("duplicate core export \"%s\"", a->name);
-            ci.exps[i].name = a->name;
-            ci.exps[i].name_size = a->name_size;
-            ci.exps[i].type.kind = (tcvm_externkind_t)a->sort;
-            if (a->sort == TCVM__S_CORE_FUNC) ci.exps[i].type.of.func = s->core_funcs[a->index];
-            if (a->sort == TCVM__S_CORE_MEMORY) ci.exps[i].type.of.memory = s->mems[a->index];
-            if (a->sort == TCVM__S_CORE_TABLE) ci.exps[i].type.of.table = s->tables[a->index];
-            if (a->sort == TCVM__S_CORE_GLOBAL) ci.exps[i].type.of.global = s->globals[a->index];
-        }
-        ci.count = n;
-        if (st != TCVM_OK) {
-            tcvm__free(ci.exps);
-            return st;
-        }
-    } else {
-        return MALFORMED("bad core instance form 0x%02x", k);
-    }
-    if (s->ncore_insts >= s->ccore_insts) {
-        tcvm_status_t st = grow(d, c, (void **)&s->core_insts, s->ncore_insts, &s->ccore_insts,
-                                sizeof *s->core_insts);
-        if (st != TCVM_OK) {
-            tcvm__free(ci.exps);
-            return st;
-        }
-    }
-    s->core_insts[s->ncore_insts++] = ci;
-    s->comp->space_count[TCVM__S_CORE_INSTANCE]++;
-    return add_def(d, c, s, &def);
-}
-
 /* ---- component instances --------------------------------------------------------------- */
 
-static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
-                             const scope_t *s, tcvm__rsubst_t *m);
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td, const scope_t *s,
+                             tcvm__rsubst_t *m);
 
 static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
@@ -1482,8 +1128,10 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     def.nargs = n;
     for (uint32_t i = 0; i < n; i++) {
         tcvm__carg_t *a = &def.args[i];
-        if (k == 0x00) TRY(rd_name(d, c, &a->name, &a->name_size));
-        else TRY(rd_extname(d, c, &a->name, &a->name_size));
+        if (k == 0x00)
+            TRY(rd_name(d, c, &a->name, &a->name_size));
+        else
+            TRY(rd_extname(d, c, &a->name, &a->name_size));
         if (k == 0x01 && !tcvm__extern_name_ok(a->name, a->name_size, false))
             return INVALID("export name \"%s\" is not a valid name", a->name);
         TRY(rd_sort(d, c, &a->sort));
@@ -1538,9 +1186,10 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             }
         }
         /* the child's exports seen from here: its imported resources are the arguments' */
-        it->exports = st == TCVM_OK ? palloc(d->root, (ct->export_count ? ct->export_count : 1) *
-                                                          sizeof *it->exports)
-                                    : NULL;
+        it->exports =
+            st == TCVM_OK
+                ? palloc(d->root, (ct->export_count ? ct->export_count : 1) * sizeof *it->exports)
+                : NULL;
         if (st == TCVM_OK && !it->exports) st = FAIL(TCVM_ENOMEM, "out of memory");
         for (uint32_t i = 0; st == TCVM_OK && i < ct->export_count; i++) {
             it->exports[i] = ct->exports[i];
@@ -1629,11 +1278,15 @@ static tcvm_status_t rd_opts(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__copts
             *slot = idx;
             break;
         }
-        case 0x06: return FEATURE("async canonical functions are not supported");
-        case 0x07: return FEATURE("async callbacks are not supported");
+        case 0x06:
+            return FEATURE("async canonical functions are not supported");
+        case 0x07:
+            return FEATURE("async callbacks are not supported");
         case 0x08:
-        case 0x09: return FEATURE("GC canonical options are not supported");
-        default: return MALFORMED("bad canonical option 0x%02x", k);
+        case 0x09:
+            return FEATURE("GC canonical options are not supported");
+        default:
+            return MALFORMED("bad canonical option 0x%02x", k);
         }
     }
     if (o->realloc >= 0) {
@@ -1715,7 +1368,8 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         TRY(flat_functype(d, c, ft, true, &flat));
         if (!functype_eq(&flat, &s->core_funcs[fidx]))
             return INVALID("core function %" PRIu32 " does not have the flattened type of the "
-                           "lifted function", fidx);
+                           "lifted function",
+                           fidx);
         bool need_mem = (ft->result && contains_strings_or_lists(ft->result)) ||
                         (ft->result && ft->result->flat_count > TCVM__C_MAX_FLAT_RESULTS);
         bool need_realloc = false;
@@ -1806,7 +1460,8 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     default:
         c->pos = at;
         return FEATURE("canonical built-in 0x%02x (async, streams, futures, error-context, "
-                       "waitables or threads) is not supported", k);
+                       "waitables or threads) is not supported",
+                       k);
     }
 }
 
@@ -1818,21 +1473,23 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
  * resource ids td mentions that m does not already map and that are not in keep (ids of
  * resources the scope already has: those stay shared).
  */
-static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
-                             const scope_t *s, tcvm__rsubst_t *m)
+static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td, const scope_t *s,
+                             tcvm__rsubst_t *m)
 {
     uint32_t ids[256], n = 0;
     tcvm__collect_resources(td, ids, 256, &n);
     if (n > 256) return FEATURE("more than 256 resource types in one import or instance");
     for (uint32_t i = 0; i < n; i++) {
         bool mapped = false;
-        for (uint32_t j = 0; j < m->n && !mapped; j++) mapped = m->from[j] == ids[i];
+        for (uint32_t j = 0; j < m->n && !mapped; j++)
+            mapped = m->from[j] == ids[i];
         for (uint32_t j = 0; j < s->ntypes && !mapped; j++)
             mapped = s->types[j].kind == TCVM__TD_RESOURCE && s->types[j].resource == ids[i];
         if (mapped) continue;
         tcvm__tdef_t fresh;
         TRY(new_resource(d, c, &fresh, NULL, 0));
-        if (tcvm__rsubst_add(m, ids[i], &fresh) != TCVM_OK) return FAIL(TCVM_ENOMEM, "out of memory");
+        if (tcvm__rsubst_add(m, ids[i], &fresh) != TCVM_OK)
+            return FAIL(TCVM_ENOMEM, "out of memory");
     }
     return TCVM_OK;
 }
@@ -1848,8 +1505,8 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     if (e.sort == TCVM__S_INSTANCE) {
         tcvm__rsubst_t m = {0};
         tcvm_status_t st = freshen(d, c, &e.td, s, &m);
-        if (st == TCVM_OK && tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e.td) !=
-                                 TCVM_OK)
+        if (st == TCVM_OK &&
+            tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e.td) != TCVM_OK)
             st = FAIL(TCVM_ENOMEM, "out of memory");
         tcvm__rsubst_free(&m);
         if (st != TCVM_OK) return st;
@@ -1892,7 +1549,8 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             return INVALID("export \"%s\" ascribes a different function type", nm);
         if (sort == TCVM__S_TYPE && asc.td.kind == TCVM__TD_RESOURCE)
             e.td.rname = nm, e.td.rname_size = nn;
-        if (sort == TCVM__S_FUNC) e.td.func = asc.td.func; /* the export's type is the ascribed one */
+        if (sort == TCVM__S_FUNC)
+            e.td.func = asc.td.func; /* the export's type is the ascribed one */
     } else if (has != 0x00) {
         return MALFORMED("bad export type ascription byte 0x%02x", has);
     }
@@ -1952,8 +1610,9 @@ static tcvm_status_t rd_core_module(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 static tcvm_status_t rd_nested(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     tcvm_component_t *k = s->comp;
-    if (d->nesting + 1 > TCVM__C_MAX_NESTING) return FAIL(TCVM_ELIMIT, "components nested too "
-                                                          "deeply");
+    if (d->nesting + 1 > TCVM__C_MAX_NESTING)
+        return FAIL(TCVM_ELIMIT, "components nested too "
+                                 "deeply");
     tcvm_component_t *child = palloc(d->root, sizeof *child);
     if (!child) return FAIL(TCVM_ENOMEM, "out of memory");
     child->root = d->root;
@@ -1986,7 +1645,8 @@ static tcvm_status_t rd_vec(dec_t *d, tcvm_cursor_t *c, scope_t *s, item_fn fn)
 {
     uint32_t n;
     TRY(rd_count(d, c, &n));
-    for (uint32_t i = 0; i < n; i++) TRY(fn(d, c, s));
+    for (uint32_t i = 0; i < n; i++)
+        TRY(fn(d, c, s));
     return TCVM_OK;
 }
 
@@ -2008,7 +1668,8 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
     tcvm_status_t st = TCVM_OK;
     d->section = -1;
     const uint8_t *pre;
-    if (tcvm__cur_bytes(c, 8, &pre) != TCVM_OK) return MALFORMED("binary shorter than the preamble");
+    if (tcvm__cur_bytes(c, 8, &pre) != TCVM_OK)
+        return MALFORMED("binary shorter than the preamble");
     if (memcmp(pre, "\0asm", 4) != 0) return fail_at(d, c, 0, TCVM_COMP_MALFORMED, "bad magic");
     uint16_t version = tcvm__le16(pre + 4), layer = tcvm__le16(pre + 6);
     if (layer == 0)
@@ -2027,8 +1688,8 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
         d->section = id;
         if ((st = rd_u32(d, c, &size)) != TCVM_OK) break;
         if (size > tcvm__cur_left(c)) {
-            st = fail_at(d, c, start, TCVM_COMP_MALFORMED, "section size %" PRIu32
-                         " runs past the end", size);
+            st = fail_at(d, c, start, TCVM_COMP_MALFORMED,
+                         "section size %" PRIu32 " runs past the end", size);
             break;
         }
         tcvm_cursor_t sc = tcvm__cursor(c->data + c->pos, size);
@@ -2041,26 +1702,54 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
             sc.pos = sc.size;
             break;
         }
-        case 1: st = rd_core_module(d, &sc, &s); break;
-        case 2: st = rd_vec(d, &sc, &s, rd_core_instance); break;
-        case 3: st = rd_vec(d, &sc, &s, rd_core_type); break;
-        case 4: st = rd_nested(d, &sc, &s); break;
-        case 5: st = rd_vec(d, &sc, &s, rd_instance); break;
-        case 6: st = rd_vec(d, &sc, &s, rd_alias_item); break;
-        case 7: st = rd_vec(d, &sc, &s, rd_type_item); break;
-        case 8: st = rd_vec(d, &sc, &s, rd_canon); break;
-        case 9: st = fail_at(d, &sc, 0, TCVM_COMP_FEATURE, "the start section (component values) "
-                             "is not supported"); break;
-        case 10: st = rd_vec(d, &sc, &s, rd_import); break;
-        case 11: st = rd_vec(d, &sc, &s, rd_export); break;
-        case 12: st = fail_at(d, &sc, 0, TCVM_COMP_FEATURE, "the value section is not "
-                              "supported"); break;
+        case 1:
+            st = rd_core_module(d, &sc, &s);
+            break;
+        case 2:
+            st = rd_vec(d, &sc, &s, rd_core_instance);
+            break;
+        case 3:
+            st = rd_vec(d, &sc, &s, rd_core_type);
+            break;
+        case 4:
+            st = rd_nested(d, &sc, &s);
+            break;
+        case 5:
+            st = rd_vec(d, &sc, &s, rd_instance);
+            break;
+        case 6:
+            st = rd_vec(d, &sc, &s, rd_alias_item);
+            break;
+        case 7:
+            st = rd_vec(d, &sc, &s, rd_type_item);
+            break;
+        case 8:
+            st = rd_vec(d, &sc, &s, rd_canon);
+            break;
+        case 9:
+            st = fail_at(d, &sc, 0, TCVM_COMP_FEATURE,
+                         "the start section (component values) "
+                         "is not supported");
+            break;
+        case 10:
+            st = rd_vec(d, &sc, &s, rd_import);
+            break;
+        case 11:
+            st = rd_vec(d, &sc, &s, rd_export);
+            break;
+        case 12:
+            st = fail_at(d, &sc, 0, TCVM_COMP_FEATURE,
+                         "the value section is not "
+                         "supported");
+            break;
         default:
             st = fail_at(d, c, start, TCVM_COMP_MALFORMED, "unknown section id %u", id);
         }
         if (st == TCVM_OK && !tcvm__cur_eof(&sc))
-            st = fail_at(d, &sc, sc.pos, TCVM_COMP_MALFORMED, "section size mismatch: %zu bytes "
-                         "left over", tcvm__cur_left(&sc));
+            st = fail_at(d, &sc, sc.pos, TCVM_COMP_MALFORMED,
+                         "section size mismatch: %zu bytes "
+                         "left over",
+                         tcvm__cur_left(&sc));
     }
     if (st == TCVM_OK) {
         d->section = -1;
@@ -2085,9 +1774,11 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
 
 static void component_release(tcvm_component_t *k)
 {
-    for (uint32_t i = 0; i < k->module_count; i++) tcvm_module_free(k->modules[i]);
+    for (uint32_t i = 0; i < k->module_count; i++)
+        tcvm_module_free(k->modules[i]);
     tcvm__free(k->modules);
-    for (uint32_t i = 0; i < k->nested_count; i++) component_release(k->nested[i]);
+    for (uint32_t i = 0; i < k->nested_count; i++)
+        component_release(k->nested[i]);
     tcvm__free(k->nested);
     tcvm__free(k->defs);
 }

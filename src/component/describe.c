@@ -19,14 +19,26 @@ void tcvm__cext_desc(const tcvm__cext_t *e, tcvm_cextern_desc_t *out)
     out->name = e->name;
     out->name_size = e->name_size;
     switch (e->sort) {
-    case TCVM__S_FUNC: out->kind = TCVM_CEXTERN_FUNC; out->func = e->td.func; break;
-    case TCVM__S_INSTANCE: out->kind = TCVM_CEXTERN_INSTANCE; out->instance = e->td.inst; break;
-    case TCVM__S_COMPONENT: out->kind = TCVM_CEXTERN_COMPONENT; break;
-    case TCVM__S_CORE_MODULE: out->kind = TCVM_CEXTERN_MODULE; break;
+    case TCVM__S_FUNC:
+        out->kind = TCVM_CEXTERN_FUNC;
+        out->func = e->td.func;
+        break;
+    case TCVM__S_INSTANCE:
+        out->kind = TCVM_CEXTERN_INSTANCE;
+        out->instance = e->td.inst;
+        break;
+    case TCVM__S_COMPONENT:
+        out->kind = TCVM_CEXTERN_COMPONENT;
+        break;
+    case TCVM__S_CORE_MODULE:
+        out->kind = TCVM_CEXTERN_MODULE;
+        break;
     default:
         out->kind = TCVM_CEXTERN_TYPE;
-        if (e->td.kind == TCVM__TD_RESOURCE) out->resource = e->td.resource;
-        else out->type = e->td.val;
+        if (e->td.kind == TCVM__TD_RESOURCE)
+            out->resource = e->td.resource;
+        else
+            out->type = e->td.val;
         break;
     }
 }

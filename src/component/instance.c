@@ -567,10 +567,11 @@ static tcvm_status_t call_func(tcvm_cinstance_t *ci, rfunc_t *f, cctx_t *caller,
 static const tcvm_ctype_t **param_types(const tcvm_cfunctype_t *ft, const tcvm_ctype_t **buf,
                                         size_t bufn)
 {
-    const tcvm_ctype_t **ts = ft->param_count <= bufn ? buf
-                                                       : tcvm__calloc(ft->param_count, sizeof *ts);
+    const tcvm_ctype_t **ts =
+        ft->param_count <= bufn ? buf : tcvm__calloc(ft->param_count, sizeof *ts);
     if (!ts) return NULL;
-    for (uint32_t i = 0; i < ft->param_count; i++) ts[i] = ft->params[i].type;
+    for (uint32_t i = 0; i < ft->param_count; i++)
+        ts[i] = ft->params[i].type;
     return ts;
 }
 
@@ -582,7 +583,8 @@ static void poison(tcvm_cinstance_t *ci, tcvm_status_t st)
 static tcvm_status_t copy_store_error(tcvm_cinstance_t *ci, tcvm_status_t st)
 {
     const tcvm_error_t *se = tcvm_store_error(ci->store);
-    if (se->status != TCVM_OK && ci->error.status == TCVM_OK) tcvm__error_copy(&ci->error, se);
+    if (se->status != TCVM_OK && ci->error.status == TCVM_OK)
+        tcvm__error_copy(&ci->error, se);
     else if (ci->error.status == TCVM_OK)
         tcvm__errorf(&ci->error, st, "%s", tcvm_status_message(st));
     return st;
@@ -600,7 +602,8 @@ static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, tcvm_cval_t *
     if (top->poisoned)
         return ierr(ci, TCVM_ESTATE, "the instance trapped earlier and cannot be called again");
     if (x->entered)
-        return ierr(ci, TCVM_COMP_TRAP, "canonical ABI trap: re-entering a component instance "
+        return ierr(ci, TCVM_COMP_TRAP,
+                    "canonical ABI trap: re-entering a component instance "
                     "that is already on the call stack");
     const tcvm_ctype_t *buf[16], **ts = param_types(ft, buf, 16);
     if (!ts) return ierr(ci, TCVM_ENOMEM, "out of memory");
@@ -609,7 +612,7 @@ static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, tcvm_cval_t *
     memenv_t me;
     tcvm_cabi_memory_t mem;
     make_mem(&mem, &me, top, x, &f->opts);
-    tcvm__cx_t cx = {&mem, &top->error, NULL, NULL, NULL, 0};
+    tcvm__cx_t cx = {&mem, &top->error, NULL, NULL, NULL, 0, 0};
     set_hooks(&cx, &hk);
     tcvm__error_clear(&top->error);
     tcvm_val_t flat[TCVM__C_MAX_FLAT_PARAMS], res[1];
@@ -639,8 +642,10 @@ static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, tcvm_cval_t *
         }
     }
     if (st == TCVM_OK && scope.num_borrows > 0) {
-        st = ierr(top, TCVM_COMP_TRAP, "canonical ABI trap: %" PRIu32 " borrowed handle(s) not "
-                  "dropped before returning", scope.num_borrows);
+        st = ierr(top, TCVM_COMP_TRAP,
+                  "canonical ABI trap: %" PRIu32 " borrowed handle(s) not "
+                  "dropped before returning",
+                  scope.num_borrows);
         if (ft->result) tcvm_cval_clear(result);
     }
     scope_end(&scope);
@@ -681,15 +686,21 @@ static tcvm_status_t convert_handles(tcvm_cinstance_t *ci, cctx_t *x, const tcvm
             return TCVM_OK;
         }
         tcvm__handle_t *h = tcvm__htable_get(&ci->host, v->of.handle);
-        if (!h) return ierr(ci, TCVM_COMP_TRAP, "canonical ABI trap: embedder handle %" PRIu32
-                            " does not exist", v->of.handle);
+        if (!h)
+            return ierr(ci, TCVM_COMP_TRAP,
+                        "canonical ABI trap: embedder handle %" PRIu32 " does not exist",
+                        v->of.handle);
         if (h->rt != rt)
-            return ierr(ci, TCVM_COMP_TRAP, "canonical ABI trap: embedder handle %" PRIu32
-                        " is of another resource type", v->of.handle);
+            return ierr(ci, TCVM_COMP_TRAP,
+                        "canonical ABI trap: embedder handle %" PRIu32
+                        " is of another resource type",
+                        v->of.handle);
         if (t->kind == TCVM_CT_OWN) {
             if (!h->own || h->lends)
-                return ierr(ci, TCVM_COMP_TRAP, "canonical ABI trap: embedder handle %" PRIu32
-                            " is not an own handle free to move", v->of.handle);
+                return ierr(ci, TCVM_COMP_TRAP,
+                            "canonical ABI trap: embedder handle %" PRIu32
+                            " is not an own handle free to move",
+                            v->of.handle);
             uint32_t rep = h->rep;
             tcvm__htable_remove(&ci->host, v->of.handle);
             v->of.handle = rep;
@@ -760,8 +771,10 @@ static tcvm_status_t call_host(tcvm_cinstance_t *ci, rfunc_t *f, cctx_t *caller,
                 tcvm_cval_clear(&r);
             } else {
                 st = convert_handles(ci, caller, ft->result, &r, false, NULL);
-                if (st != TCVM_OK) tcvm_cval_clear(&r);
-                else *result = r;
+                if (st != TCVM_OK)
+                    tcvm_cval_clear(&r);
+                else
+                    *result = r;
             }
         }
     }
@@ -834,8 +847,10 @@ static tcvm_status_t move_bytes(tcvm__cx_t *src, tcvm__cx_t *dst, const tcvm_cty
     if (!src->mem || !src->mem->data || !dst->mem || !dst->mem->data)
         return tcvm__ctrap(src->err, "a string or list needs the memory option");
     if ((ptr % align) || (uint64_t)ptr + blen > src->mem->size)
-        return tcvm__ctrap(src->err, "%s at 0x%" PRIx32 "+%" PRIu64 " is misaligned or outside "
-                           "memory", tcvm_ctype_kind_name(t->kind), ptr, blen);
+        return tcvm__ctrap(src->err,
+                           "%s at 0x%" PRIx32 "+%" PRIu64 " is misaligned or outside "
+                           "memory",
+                           tcvm_ctype_kind_name(t->kind), ptr, blen);
     if (t->kind == TCVM_CT_STRING && !tcvm__utf8_valid(src->mem->data + ptr, (size_t)blen))
         return tcvm__ctrap(src->err, "string at 0x%" PRIx32 " is not valid UTF-8", ptr);
     uint32_t np;
@@ -845,8 +860,10 @@ static tcvm_status_t move_bytes(tcvm__cx_t *src, tcvm__cx_t *dst, const tcvm_cty
     if (st != TCVM_OK) return st;
     mem_refresh(src->mem);
     if ((np % align) || (uint64_t)np + blen > dst->mem->size)
-        return tcvm__ctrap(dst->err, "realloc returned 0x%" PRIx32 ", misaligned or outside "
-                           "memory", np);
+        return tcvm__ctrap(dst->err,
+                           "realloc returned 0x%" PRIx32 ", misaligned or outside "
+                           "memory",
+                           np);
     memcpy(dst->mem->data + np, src->mem->data + ptr, (size_t)blen);
     *out_ptr = np;
     *bytes += blen;
@@ -860,14 +877,13 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
     tcvm_cinstance_t *callee = f->host->callee;
     cctx_t *y = g->inst;
     const tcvm_cfunctype_t *ft = g->type;
-    if (callee->poisoned)
-        return ierr(ci, TCVM_ESTATE, "the forwarded-to instance trapped earlier");
+    if (callee->poisoned) return ierr(ci, TCVM_ESTATE, "the forwarded-to instance trapped earlier");
     if (y->entered)
         return ierr(ci, TCVM_COMP_TRAP, "canonical ABI trap: re-entering a component instance");
     memenv_t me;
     tcvm_cabi_memory_t mem;
     make_mem(&mem, &me, callee, y, &g->opts);
-    tcvm__cx_t dcx = {&mem, &callee->error, NULL, NULL, NULL, 0};
+    tcvm__cx_t dcx = {&mem, &callee->error, NULL, NULL, NULL, 0, 0};
     tcvm_val_t flat[TCVM__C_MAX_FLAT_PARAMS], res[1];
     size_t k = 0;
     uint64_t bytes = 0;
@@ -880,7 +896,8 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
         const tcvm_ctype_t *t = ft->params[i].type;
         if (t->kind == TCVM_CT_STRING || t->kind == TCVM_CT_LIST) {
             uint32_t p = (uint32_t)args[k].of.i32, n = (uint32_t)args[k + 1].of.i32, np;
-            if (f->host->hook && i == 0) { /* counted below */ }
+            if (f->host->hook && i == 0) { /* counted below */
+            }
             st = move_bytes(ccx, &dcx, t, p, n, &np, &bytes);
             if (st == TCVM_OK) {
                 flat[k] = tcvm_val_i32((int32_t)np);
@@ -896,8 +913,7 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
             } else if (t->kind == TCVM_CT_U8 || t->kind == TCVM_CT_S8) {
                 v.of.i32 = t->kind == TCVM_CT_U8 ? (int32_t)(uint8_t)v.of.i32 : (int8_t)v.of.i32;
             } else if (t->kind == TCVM_CT_U16 || t->kind == TCVM_CT_S16) {
-                v.of.i32 =
-                    t->kind == TCVM_CT_U16 ? (int32_t)(uint16_t)v.of.i32 : (int16_t)v.of.i32;
+                v.of.i32 = t->kind == TCVM_CT_U16 ? (int32_t)(uint16_t)v.of.i32 : (int16_t)v.of.i32;
             }
             flat[k++] = v;
         }
@@ -905,7 +921,8 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
     y->may_leave = true;
     if (st == TCVM_OK && f->host->hook) {
         st = f->host->hook(f->host->env, f->import_name, bytes);
-        if (st != TCVM_OK) ierr(ci, st, "forwarded call \"%s\" refused by the host", f->import_name);
+        if (st != TCVM_OK)
+            ierr(ci, st, "forwarded call \"%s\" refused by the host", f->import_name);
     }
     (void)nargs;
     size_t nres = ft->result ? 1 : 0;
@@ -924,15 +941,19 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
             /* callee returned a pointer to (ptr, len) in its memory; caller passed an out-ptr */
             uint32_t rp = (uint32_t)res[0].of.i32, outp = (uint32_t)args[nargs - 1].of.i32, np;
             if ((rp & 3) || (uint64_t)rp + 8 > mem.size) {
-                st = tcvm__ctrap(&callee->error, "return area 0x%" PRIx32 " is misaligned or "
-                                 "outside memory", rp);
+                st = tcvm__ctrap(&callee->error,
+                                 "return area 0x%" PRIx32 " is misaligned or "
+                                 "outside memory",
+                                 rp);
             } else {
                 uint32_t p = tcvm__le32(mem.data + rp), n = tcvm__le32(mem.data + rp + 4);
                 st = move_bytes(&dcx, ccx, t, p, n, &np, &bytes);
                 if (st == TCVM_OK) {
                     if ((outp & 3) || (uint64_t)outp + 8 > ccx->mem->size) {
-                        st = tcvm__ctrap(ccx->err, "result pointer 0x%" PRIx32 " is misaligned "
-                                         "or outside memory", outp);
+                        st = tcvm__ctrap(ccx->err,
+                                         "result pointer 0x%" PRIx32 " is misaligned "
+                                         "or outside memory",
+                                         outp);
                     } else {
                         tcvm__put_le32(ccx->mem->data + outp, np);
                         tcvm__put_le32(ccx->mem->data + outp + 4, n);
@@ -970,12 +991,13 @@ static tcvm_status_t lower_trampoline(void *env, tcvm_caller_t *caller, const tc
     const tcvm_cfunctype_t *ft = tp->ft;
     tcvm_status_t st;
     if (!x->may_leave)
-        return tcvm__trapf(store, TCVM_COMP_TRAP, "canonical ABI trap: cannot call an import "
+        return tcvm__trapf(store, TCVM_COMP_TRAP,
+                           "canonical ABI trap: cannot call an import "
                            "while realloc or post-return runs");
     memenv_t me;
     tcvm_cabi_memory_t mem;
     make_mem(&mem, &me, ci, x, &tp->opts);
-    tcvm__cx_t cx = {&mem, &ci->error, NULL, NULL, NULL, 0};
+    tcvm__cx_t cx = {&mem, &ci->error, NULL, NULL, NULL, 0, 0};
     callctx_t scope = {0};
     hooks_t hk = {x, &x->handles, &scope, false};
     set_hooks(&cx, &hk);
@@ -983,7 +1005,8 @@ static tcvm_status_t lower_trampoline(void *env, tcvm_caller_t *caller, const tc
     size_t nflat = 0;
     {
         size_t n = 0;
-        for (uint32_t i = 0; i < ft->param_count; i++) n += ft->params[i].type->flat_count;
+        for (uint32_t i = 0; i < ft->param_count; i++)
+            n += ft->params[i].type->flat_count;
         nflat = n > TCVM__C_MAX_FLAT_PARAMS ? 1 : n;
     }
     bool spill = ft->result && ft->result->flat_count > TCVM__C_MAX_FLAT_RESULTS;
@@ -993,9 +1016,8 @@ static tcvm_status_t lower_trampoline(void *env, tcvm_caller_t *caller, const tc
     }
     const tcvm_ctype_t *buf[16], **ts = param_types(ft, buf, 16);
     if (!ts) return TCVM_ENOMEM;
-    tcvm_cval_t vbuf[16], *vals = ft->param_count <= 16 ? vbuf
-                                                         : tcvm__calloc(ft->param_count,
-                                                                        sizeof *vals);
+    tcvm_cval_t vbuf[16],
+        *vals = ft->param_count <= 16 ? vbuf : tcvm__calloc(ft->param_count, sizeof *vals);
     if (!vals) {
         if (ts != buf) tcvm__free(ts);
         return TCVM_ENOMEM;
@@ -1023,10 +1045,9 @@ static tcvm_status_t lower_trampoline(void *env, tcvm_caller_t *caller, const tc
 out:
     scope_end(&scope);
     if (st != TCVM_OK) {
-        const char *msg = ci->error.status != TCVM_OK ? ci->error.message
-                                                      : tcvm_status_message(st);
-        tcvm_status_t code = (st == TCVM_COMP_TRAP || tcvm_status_is_trap(st)) ? st
-                                                                               : TCVM_TRAP_HOST;
+        const char *msg = ci->error.status != TCVM_OK ? ci->error.message : tcvm_status_message(st);
+        tcvm_status_t code =
+            (st == TCVM_COMP_TRAP || tcvm_status_is_trap(st)) ? st : TCVM_TRAP_HOST;
         return tcvm__trapf(store, code, "%s", msg);
     }
     return TCVM_OK;
@@ -1053,11 +1074,11 @@ static tcvm_status_t resource_trampoline(void *env, tcvm_caller_t *caller, const
     }
     tcvm__handle_t *h = tcvm__htable_get(&x->handles, a);
     if (!h)
-        return tcvm__trapf(store, TCVM_COMP_TRAP, "canonical ABI trap: handle %" PRIu32
-                           " is not in the handle table", a);
+        return tcvm__trapf(store, TCVM_COMP_TRAP,
+                           "canonical ABI trap: handle %" PRIu32 " is not in the handle table", a);
     if (h->rt != rt)
-        return tcvm__trapf(store, TCVM_COMP_TRAP, "canonical ABI trap: handle %" PRIu32
-                           " is of another resource type", a);
+        return tcvm__trapf(store, TCVM_COMP_TRAP,
+                           "canonical ABI trap: handle %" PRIu32 " is of another resource type", a);
     if (tp->op == TCVM__D_RES_REP) {
         results[0] = tcvm_val_i32((int32_t)h->rep);
         return TCVM_OK;
@@ -1065,8 +1086,9 @@ static tcvm_status_t resource_trampoline(void *env, tcvm_caller_t *caller, const
     /* resource.drop */
     tcvm__handle_t copy = *h;
     if (copy.own && copy.lends)
-        return tcvm__trapf(store, TCVM_COMP_TRAP, "canonical ABI trap: dropping own handle %"
-                           PRIu32 " while it is lent out", a);
+        return tcvm__trapf(
+            store, TCVM_COMP_TRAP,
+            "canonical ABI trap: dropping own handle %" PRIu32 " while it is lent out", a);
     tcvm__htable_remove(&x->handles, a);
     if (!copy.own) {
         if (copy.scope && copy.scope->num_borrows) copy.scope->num_borrows--;
@@ -1074,7 +1096,8 @@ static tcvm_status_t resource_trampoline(void *env, tcvm_caller_t *caller, const
     }
     if (rt->impl && rt->dtor) {
         if (rt->impl != x && rt->impl->entered)
-            return tcvm__trapf(store, TCVM_COMP_TRAP, "canonical ABI trap: re-entering the "
+            return tcvm__trapf(store, TCVM_COMP_TRAP,
+                               "canonical ABI trap: re-entering the "
                                "resource's instance to run its destructor");
         tcvm_val_t rep = tcvm_val_i32((int32_t)copy.rep);
         return tcvm_func_call(store, rt->dtor, &rep, 1, NULL, 0);
@@ -1095,17 +1118,20 @@ static tcvm_status_t instantiate(tcvm_cinstance_t *ci, cctx_t *x, const tcvm_com
 
 static tcvm_status_t resolve_host_func(tcvm_cinstance_t *ci, const tcvm_clinker_t *l,
                                        const char *iface, size_t iface_size, const char *name,
-                                       size_t name_size, const tcvm_cfunctype_t *ft,
-                                       rfunc_t **out, tcvm_error_t *err)
+                                       size_t name_size, const tcvm_cfunctype_t *ft, rfunc_t **out,
+                                       tcvm_error_t *err)
 {
     linker_entry_t *e = linker_find(l, iface, iface_size, name, name_size);
     if (!e || e->kind == -1) {
         if (iface)
-            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%.*s\": function \"%.*s\" "
-                                "is not satisfied by the host", (int)iface_size, iface,
-                                (int)name_size, name);
-        return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%.*s\" (a function) is not "
-                            "satisfied by the host", (int)name_size, name);
+            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                "import \"%.*s\": function \"%.*s\" "
+                                "is not satisfied by the host",
+                                (int)iface_size, iface, (int)name_size, name);
+        return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                            "import \"%.*s\" (a function) is not "
+                            "satisfied by the host",
+                            (int)name_size, name);
     }
     rfunc_t *f = rfunc_new(ci);
     if (!f) return tcvm__errorf(err, TCVM_ENOMEM, "out of memory");
@@ -1116,17 +1142,25 @@ static tcvm_status_t resolve_host_func(tcvm_cinstance_t *ci, const tcvm_clinker_
     if (e->kind == RF_FORWARD) {
         rfunc_t *g = tcvm_cinstance_func(e->callee, e->export_name);
         if (!g || g->kind != RF_LIFTED)
-            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%s\": the forward target "
-                                "has no exported function \"%s\"", e->name, e->export_name);
+            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                "import \"%s\": the forward target "
+                                "has no exported function \"%s\"",
+                                e->name, e->export_name);
         if (!tcvm__cfunctype_equal(g->type, ft))
-            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%s\": the forward target "
-                                "\"%s\" has another function type", e->name, e->export_name);
+            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                "import \"%s\": the forward target "
+                                "\"%s\" has another function type",
+                                e->name, e->export_name);
         if (functype_has_handles(ft))
-            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%s\": resource handles "
-                                "cannot be forwarded between instances", e->name);
+            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                "import \"%s\": resource handles "
+                                "cannot be forwarded between instances",
+                                e->name);
         if (e->callee == ci)
-            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%s\": an instance cannot "
-                                "forward to itself", e->name);
+            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                "import \"%s\": an instance cannot "
+                                "forward to itself",
+                                e->name);
         f->target = g;
     }
     *out = f;
@@ -1137,13 +1171,16 @@ static tcvm_status_t resolve_host_func(tcvm_cinstance_t *ci, const tcvm_clinker_
 static tcvm_status_t resolve_import(tcvm_cinstance_t *ci, cctx_t *x, const provider_t *pv,
                                     const tcvm__cext_t *e, ritem_t *out, tcvm_error_t *err)
 {
+    (void)x;
     memset(out, 0, sizeof *out);
     out->sort = e->sort;
     if (pv->args) {
         const ritem_t *it = rinst_find(pv->args, e->name, e->name_size);
         if (!it || it->sort != e->sort)
-            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "nested import \"%.*s\" is not "
-                                "satisfied", (int)e->name_size, e->name);
+            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                "nested import \"%.*s\" is not "
+                                "satisfied",
+                                (int)e->name_size, e->name);
         *out = *it;
         return TCVM_OK;
     }
@@ -1156,8 +1193,10 @@ static tcvm_status_t resolve_import(tcvm_cinstance_t *ci, cctx_t *x, const provi
         if (e->td.kind != TCVM__TD_RESOURCE) return TCVM_OK;
         linker_entry_t *le = linker_find(l, NULL, 0, e->name, e->name_size);
         if (!le || le->kind != -1)
-            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%.*s\" (a resource type) "
-                                "is not satisfied by the host", (int)e->name_size, e->name);
+            return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                "import \"%.*s\" (a resource type) "
+                                "is not satisfied by the host",
+                                (int)e->name_size, e->name);
         out->u.rt = &le->rt;
         return TCVM_OK;
     }
@@ -1171,20 +1210,23 @@ static tcvm_status_t resolve_import(tcvm_cinstance_t *ci, cctx_t *x, const provi
             ri->name_sizes[i] = m->name_size;
             ri->items[i].sort = m->sort;
             if (m->sort == TCVM__S_FUNC) {
-                tcvm_status_t st = resolve_host_func(ci, l, e->name, e->name_size, m->name,
-                                                     m->name_size, m->td.func,
-                                                     &ri->items[i].u.func, err);
+                tcvm_status_t st =
+                    resolve_host_func(ci, l, e->name, e->name_size, m->name, m->name_size,
+                                      m->td.func, &ri->items[i].u.func, err);
                 if (st != TCVM_OK) return st;
             } else if (m->sort == TCVM__S_TYPE && m->td.kind == TCVM__TD_RESOURCE) {
                 linker_entry_t *le = linker_find(l, e->name, e->name_size, m->name, m->name_size);
                 if (!le || le->kind != -1)
-                    return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%.*s\": resource "
+                    return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                        "import \"%.*s\": resource "
                                         "type \"%.*s\" is not satisfied by the host",
                                         (int)e->name_size, e->name, (int)m->name_size, m->name);
                 ri->items[i].u.rt = &le->rt;
             } else if (m->sort != TCVM__S_TYPE) {
-                return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%.*s\": the host cannot "
-                                    "supply the %s \"%.*s\"", (int)e->name_size, e->name,
+                return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                    "import \"%.*s\": the host cannot "
+                                    "supply the %s \"%.*s\"",
+                                    (int)e->name_size, e->name,
                                     m->sort == TCVM__S_INSTANCE ? "instance" : "item",
                                     (int)m->name_size, m->name);
             }
@@ -1193,8 +1235,10 @@ static tcvm_status_t resolve_import(tcvm_cinstance_t *ci, cctx_t *x, const provi
         return TCVM_OK;
     }
     default:
-        return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "import \"%.*s\": the host cannot supply "
-                            "components or core modules", (int)e->name_size, e->name);
+        return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                            "import \"%.*s\": the host cannot supply "
+                            "components or core modules",
+                            (int)e->name_size, e->name);
     }
 }
 
@@ -1254,7 +1298,8 @@ static tcvm_status_t make_trampoline(tcvm_cinstance_t *ci, cctx_t *x, const tcvm
         resolve_opts(x, &def->opts, &tp->opts);
         const tcvm_cfunctype_t *cft = tp->ft;
         size_t np = 0, n = 0;
-        for (uint32_t i = 0; i < cft->param_count; i++) np += cft->params[i].type->flat_count;
+        for (uint32_t i = 0; i < cft->param_count; i++)
+            np += cft->params[i].type->flat_count;
         if (np > TCVM__C_MAX_FLAT_PARAMS) {
             v[n++] = TCVM_I32;
         } else {
@@ -1263,8 +1308,10 @@ static tcvm_status_t make_trampoline(tcvm_cinstance_t *ci, cctx_t *x, const tcvm
         }
         size_t nr = 0;
         tcvm_valtype_t r[1];
-        if (cft->result && cft->result->flat_count > TCVM__C_MAX_FLAT_RESULTS) v[n++] = TCVM_I32;
-        else if (cft->result) tcvm__cabi_flatten(cft->result, r, 1, &nr);
+        if (cft->result && cft->result->flat_count > TCVM__C_MAX_FLAT_RESULTS)
+            v[n++] = TCVM_I32;
+        else if (cft->result)
+            tcvm__cabi_flatten(cft->result, r, 1, &nr);
         ft.param_count = (uint32_t)n;
         ft.params = v;
         ft.result_count = (uint32_t)nr;
@@ -1283,8 +1330,8 @@ static tcvm_status_t make_trampoline(tcvm_cinstance_t *ci, cctx_t *x, const tcvm
     ft.result_count = def->op == TCVM__D_RES_DROP ? 0 : 1;
     ft.results = i1;
     tcvm_func_t *hf;
-    tcvm_status_t st = tcvm_func_new_host(ci->store, &ft, resource_trampoline, tp,
-                                          trampoline_free, &hf);
+    tcvm_status_t st =
+        tcvm_func_new_host(ci->store, &ft, resource_trampoline, tp, trampoline_free, &hf);
     if (st != TCVM_OK) {
         tcvm__free(tp);
         return tcvm__errorf(err, st, "cannot make a resource built-in");
@@ -1441,13 +1488,15 @@ static tcvm_status_t instantiate(tcvm_cinstance_t *ci, cctx_t *x, const tcvm_com
             break;
         }
         case TCVM__D_ALIAS_EXPORT: {
-            const ritem_t *src = rinst_find(x->sp[TCVM__S_INSTANCE][d->a].u.inst, d->name,
-                                            d->name_size);
+            const ritem_t *src =
+                rinst_find(x->sp[TCVM__S_INSTANCE][d->a].u.inst, d->name, d->name_size);
             if (!src) {
                 /* value types exported by host interfaces carry nothing at run time */
                 if (d->sort != TCVM__S_TYPE)
-                    return tcvm__errorf(err, TCVM_COMP_UNLINKABLE, "instance export \"%s\" is "
-                                        "missing", d->name);
+                    return tcvm__errorf(err, TCVM_COMP_UNLINKABLE,
+                                        "instance export \"%s\" is "
+                                        "missing",
+                                        d->name);
             } else {
                 it = *src;
             }
@@ -1456,9 +1505,12 @@ static tcvm_status_t instantiate(tcvm_cinstance_t *ci, cctx_t *x, const tcvm_com
             break;
         }
         case TCVM__D_ALIAS_OUTER:
-            if (d->sort == TCVM__S_COMPONENT) it.u.comp = d->target;
-            else if (d->sort == TCVM__S_CORE_MODULE) it.u.mod = d->target_module;
-            else if (d->sort == TCVM__S_TYPE && d->res) it.u.rt = lookup_res(x->parent, d->res);
+            if (d->sort == TCVM__S_COMPONENT)
+                it.u.comp = d->target;
+            else if (d->sort == TCVM__S_CORE_MODULE)
+                it.u.mod = d->target_module;
+            else if (d->sort == TCVM__S_TYPE && d->res)
+                it.u.rt = lookup_res(x->parent, d->res);
             if (d->sort == TCVM__S_TYPE && d->res) st = bind_res(x, d->res, it.u.rt);
             if (st == TCVM_OK) st = sp_push(x, d->sort, it);
             break;
@@ -1577,8 +1629,10 @@ tcvm_status_t tcvm_cinstance_new(tcvm_engine_t *engine, const tcvm_component_t *
     if (st != TCVM_OK) {
         if (err && err->status == TCVM_OK) {
             const tcvm_error_t *se = tcvm_store_error(ci->store);
-            if (se->status != TCVM_OK) tcvm__error_copy(err, se);
-            else tcvm__errorf(err, st, "%s", tcvm_status_message(st));
+            if (se->status != TCVM_OK)
+                tcvm__error_copy(err, se);
+            else
+                tcvm__errorf(err, st, "%s", tcvm_status_message(st));
         }
         tcvm_cinstance_free(ci);
         return st;
@@ -1604,7 +1658,8 @@ void tcvm_cinstance_free(tcvm_cinstance_t *ci)
     for (cctx_t *x = ci->all_cctx, *n; x; x = n) {
         n = x->next_all;
         drop_all_handles(ci, &x->handles);
-        for (int s = 0; s < TCVM__S_COUNT; s++) tcvm__free(x->sp[s]);
+        for (int s = 0; s < TCVM__S_COUNT; s++)
+            tcvm__free(x->sp[s]);
         tcvm__free(x->binds);
         tcvm__free(x);
     }
@@ -1627,7 +1682,8 @@ void tcvm_cinstance_free(tcvm_cinstance_t *ci)
         tcvm__free(r->items);
         tcvm__free(r);
     }
-    for (uint32_t i = 0; i < ci->nrtypes; i++) tcvm__free(ci->rtypes[i]);
+    for (uint32_t i = 0; i < ci->nrtypes; i++)
+        tcvm__free(ci->rtypes[i]);
     tcvm__free(ci->rtypes);
     tcvm_store_free(ci->store);
     tcvm__free(ci);
@@ -1676,8 +1732,8 @@ tcvm_status_t tcvm_cfunc_call(tcvm_cinstance_t *ci, tcvm_cfunc_t *f, const tcvm_
     tcvm__error_clear(&ci->error);
     const tcvm_cfunctype_t *ft = f->type;
     if (arg_count != ft->param_count)
-        return ierr(ci, TCVM_WASM_TYPE, "expected %" PRIu32 " arguments, got %zu",
-                    ft->param_count, arg_count);
+        return ierr(ci, TCVM_WASM_TYPE, "expected %" PRIu32 " arguments, got %zu", ft->param_count,
+                    arg_count);
     if (ft->result && !out_result)
         return ierr(ci, TCVM_EINVAL, "the function has a result: out_result is needed");
     if (ci->poisoned)
@@ -1707,16 +1763,18 @@ tcvm_status_t tcvm_cfunc_call(tcvm_cinstance_t *ci, tcvm_cfunc_t *f, const tcvm_
     if (vals != vbuf) tcvm__free(vals);
     if (st == TCVM_OK && ft->result) {
         st = convert_handles(ci, x, ft->result, &r, true, NULL);
-        if (st != TCVM_OK) tcvm_cval_clear(&r);
-        else *out_result = r;
+        if (st != TCVM_OK)
+            tcvm_cval_clear(&r);
+        else
+            *out_result = r;
     }
     return st;
 }
 
 /* ---- the embedder's handles ------------------------------------------------------------ */
 
-tcvm_status_t tcvm_cinstance_resource_new(tcvm_cinstance_t *ci, const char *iface,
-                                          const char *name, uint32_t rep, uint32_t *out_handle)
+tcvm_status_t tcvm_cinstance_resource_new(tcvm_cinstance_t *ci, const char *iface, const char *name,
+                                          uint32_t rep, uint32_t *out_handle)
 {
     /* find the host resource type bound in the root context under that import */
     if (!ci || !name) return TCVM_EINVAL;

@@ -10,9 +10,18 @@
 
 #include <strings.h>
 
-static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_lower(char c)
+{
+    return c >= 'a' && c <= 'z';
+}
+static bool is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 /* label: fragments separated by '-', each all [a-z0-9] or all [A-Z0-9], the first starting
  * with a letter. lower_only: words of namespaces and packages (no uppercase). */
@@ -116,7 +125,7 @@ static bool interface_ok(const char *s, size_t n)
     const char *slash = memchr(rest, '/', body);
     if (!slash) return false;
     size_t pk = (size_t)(slash - rest);
-    if (!label_ok(rest, pk, true)) return false; /* also refuses a second ':' */
+    if (!label_ok(rest, pk, true)) return false;                  /* also refuses a second ':' */
     if (!label_ok(slash + 1, body - pk - 1, false)) return false; /* refuses a second '/' */
     if (at && !semver_ok(at + 1, rn - body - 1)) return false;
     return true;

@@ -82,8 +82,8 @@ static bool val_match(const tcvm_ctype_t *a, const tcvm_ctype_t *b, const tcvm__
     for (uint32_t i = 0; i < a->count; i++) {
         const tcvm__cmember_t *x = &a->members[i], *y = &b->members[i];
         if ((x->label == NULL) != (y->label == NULL) ||
-            (x->label && (x->label_size != y->label_size ||
-                          memcmp(x->label, y->label, x->label_size) != 0)))
+            (x->label &&
+             (x->label_size != y->label_size || memcmp(x->label, y->label, x->label_size) != 0)))
             return WHY("%s member %" PRIu32 ": names differ", tcvm_ctype_kind_name(a->kind), i);
         if ((x->type == NULL) != (y->type == NULL))
             return WHY("%s member %" PRIu32 ": payload presence differs",
@@ -111,8 +111,39 @@ static bool func_match(const tcvm_cfunctype_t *a, const tcvm_cfunctype_t *b,
     return !a->result || val_match(a->result, b->result, m, why, why_size);
 }
 
-static const tcvm__cext_t *find(const tcvm__cext_t *list, uint32_t n, const char *name,
-                                size_t size)
+/* Does a core item of type have match one of type want (function types equal, limits within,
+ * globals and table element types equal)? */
+static bool core_match(const tcvm_externtype_t *have, const tcvm_externtype_t *want)
+{
+    if (have->kind != want->kind) return false;
+    switch (have->kind) {
+    case TCVM_EXTERN_FUNC: {
+        const tcvm_functype_t *a = &have->of.func, *b = &want->of.func;
+        if (a->param_count != b->param_count || a->result_count != b->result_count) return false;
+        for (uint32_t i = 0; i < a->param_count; i++)
+            if (a->params[i] != b->params[i]) return false;
+        for (uint32_t i = 0; i < a->result_count; i++)
+            if (a->results[i] != b->results[i]) return false;
+        return true;
+    }
+    case TCVM_EXTERN_GLOBAL:
+        return have->of.global.type == want->of.global.type &&
+               have->of.global.is_mutable == want->of.global.is_mutable;
+    case TCVM_EXTERN_MEMORY:
+    case TCVM_EXTERN_TABLE: {
+        const tcvm_limits_t *h =
+            have->kind == TCVM_EXTERN_MEMORY ? &have->of.memory.limits : &have->of.table.limits;
+        const tcvm_limits_t *w =
+            have->kind == TCVM_EXTERN_MEMORY ? &want->of.memory.limits : &want->of.table.limits;
+        if (have->kind == TCVM_EXTERN_TABLE && have->of.table.elem != want->of.table.elem)
+            return false;
+        return h->min >= w->min && (!w->has_max || (h->has_max && h->max <= w->max));
+    }
+    }
+    return false;
+}
+
+static const tcvm__cext_t *find(const tcvm__cext_t *list, uint32_t n, const char *name, size_t size)
 {
     for (uint32_t i = 0; i < n; i++)
         if (list[i].name_size == size && memcmp(list[i].name, name, size) == 0) return &list[i];
@@ -167,6 +198,47 @@ tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tde
         }
         return TCVM_OK;
     }
+    case TCVM__S_CORE_MODULE: {
+        const tcvm__coremod_t *am = arg->coremod, *bm = imp->coremod;
+        if (!am || !bm) return TCVM_OK;
+        for (uint32_t i = 0; i < bm->export_count; i++) {
+            const tcvm__core_ext_t *want = &bm->exports[i];
+            const tcvm__core_ext_t *have = NULL;
+            for (uint32_t j = 0; j < am->export_count && !have; j++)
+                if (am->exports[j].name_size == want->name_size &&
+                    memcmp(am->exports[j].name, want->name, want->name_size) == 0)
+                    have = &am->exports[j];
+            if (!have) {
+                WHY("missing expected export `%.*s`", (int)want->name_size, want->name);
+                return TCVM_COMP_INVALID;
+            }
+            if (!core_match(&have->type, &want->type)) {
+                WHY("type mismatch in export `%.*s`", (int)want->name_size, want->name);
+                return TCVM_COMP_INVALID;
+            }
+        }
+        for (uint32_t i = 0; i < am->import_count; i++) {
+            const tcvm__core_ext_t *need = &am->imports[i];
+            const tcvm__core_ext_t *decl = NULL;
+            for (uint32_t j = 0; j < bm->import_count && !decl; j++)
+                if (bm->imports[j].module_size == need->module_size &&
+                    bm->imports[j].name_size == need->name_size &&
+                    memcmp(bm->imports[j].module, need->module, need->module_size) == 0 &&
+                    memcmp(bm->imports[j].name, need->name, need->name_size) == 0)
+                    decl = &bm->imports[j];
+            if (!decl) {
+                WHY("missing expected import `%.*s::%.*s`", (int)need->module_size, need->module,
+                    (int)need->name_size, need->name);
+                return TCVM_COMP_INVALID;
+            }
+            if (!core_match(&decl->type, &need->type)) {
+                WHY("type mismatch in import `%.*s::%.*s`", (int)need->module_size, need->module,
+                    (int)need->name_size, need->name);
+                return TCVM_COMP_INVALID;
+            }
+        }
+        return TCVM_OK;
+    }
     default:
         return TCVM_OK;
     }
@@ -194,8 +266,7 @@ static tcvm_status_t subst_val(tcvm_ctypes_t *a, const tcvm__rsubst_t *m, const 
         st = subst_val(a, m, t->members[i].type, &mm[i].type);
         changed |= mm[i].type != t->members[i].type;
     }
-    if (st == TCVM_OK && changed)
-        st = tcvm__ctype_make(a, t->kind, mm, t->count, 0, NULL, 0, out);
+    if (st == TCVM_OK && changed) st = tcvm__ctype_make(a, t->kind, mm, t->count, 0, NULL, 0, out);
     tcvm__free(mm);
     return st;
 }
@@ -242,8 +313,7 @@ uint64_t tcvm__tdef_size(const tcvm__tdef_t *td)
 }
 
 tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
-                               void *(*alloc)(void *ctx, size_t size), void *ctx,
-                               tcvm__tdef_t *td)
+                               void *(*alloc)(void *ctx, size_t size), void *ctx, tcvm__tdef_t *td)
 {
     if (m->n == 0) return TCVM_OK; /* nothing to substitute: share the type */
     switch (td->kind) {
@@ -301,7 +371,8 @@ static void collect_val(const tcvm_ctype_t *t, uint32_t *ids, uint32_t cap, uint
         add_id(t->resource, ids, cap, n);
         return;
     }
-    for (uint32_t i = 0; i < t->count; i++) collect_val(t->members[i].type, ids, cap, n);
+    for (uint32_t i = 0; i < t->count; i++)
+        collect_val(t->members[i].type, ids, cap, n);
 }
 
 void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap, uint32_t *n)

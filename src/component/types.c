@@ -14,19 +14,30 @@
 
 /* ---- primitives ------------------------------------------------------------------------ */
 
-#define PRIM(k, sz, al) {k, 0, NULL, 0, NULL, 0, sz, al, 1, 1, 1, NULL}
+#define PRIM(k, sz, al)                                                                            \
+    {                                                                                              \
+        k, 0, NULL, 0, NULL, 0, sz, al, 1, 1, 1, NULL                                              \
+    }
 static const struct tcvm_ctype prim_types[] = {
-    PRIM(TCVM_CT_BOOL, 1, 1), PRIM(TCVM_CT_S8, 1, 1),  PRIM(TCVM_CT_U8, 1, 1),
-    PRIM(TCVM_CT_S16, 2, 2),  PRIM(TCVM_CT_U16, 2, 2), PRIM(TCVM_CT_S32, 4, 4),
-    PRIM(TCVM_CT_U32, 4, 4),  PRIM(TCVM_CT_S64, 8, 8), PRIM(TCVM_CT_U64, 8, 8),
-    PRIM(TCVM_CT_F32, 4, 4),  PRIM(TCVM_CT_F64, 8, 8), PRIM(TCVM_CT_CHAR, 4, 4),
+    PRIM(TCVM_CT_BOOL, 1, 1),
+    PRIM(TCVM_CT_S8, 1, 1),
+    PRIM(TCVM_CT_U8, 1, 1),
+    PRIM(TCVM_CT_S16, 2, 2),
+    PRIM(TCVM_CT_U16, 2, 2),
+    PRIM(TCVM_CT_S32, 4, 4),
+    PRIM(TCVM_CT_U32, 4, 4),
+    PRIM(TCVM_CT_S64, 8, 8),
+    PRIM(TCVM_CT_U64, 8, 8),
+    PRIM(TCVM_CT_F32, 4, 4),
+    PRIM(TCVM_CT_F64, 8, 8),
+    PRIM(TCVM_CT_CHAR, 4, 4),
     {TCVM_CT_STRING, 0, NULL, 0, NULL, 0, 8, 4, 2, 1, 1, NULL},
 };
 
 static const char *const kind_names[] = {
-    "bool",  "s8",    "u8",      "s16",  "u16",    "s32",    "u32",   "s64",
-    "u64",   "f32",   "f64",     "char", "string", "list",   "record", "tuple",
-    "variant", "enum", "option", "result", "flags", "own",   "borrow",
+    "bool",    "s8",   "u8",     "s16",    "u16",    "s32",  "u32",    "s64",
+    "u64",     "f32",  "f64",    "char",   "string", "list", "record", "tuple",
+    "variant", "enum", "option", "result", "flags",  "own",  "borrow",
 };
 
 const char *tcvm_ctype_kind_name(tcvm_ctype_kind_t kind)
@@ -105,7 +116,8 @@ tcvm_status_t tcvm_ctypes_new(tcvm_ctypes_t **out_types)
 static void free_members(tcvm__cmember_t *m, uint32_t count)
 {
     if (!m) return;
-    for (uint32_t i = 0; i < count; i++) tcvm__free((void *)m[i].label);
+    for (uint32_t i = 0; i < count; i++)
+        tcvm__free((void *)m[i].label);
     tcvm__free(m);
 }
 
@@ -143,8 +155,7 @@ static uint32_t disc_size(uint32_t cases)
 
 static bool is_case_kind(tcvm_ctype_kind_t k)
 {
-    return k == TCVM_CT_VARIANT || k == TCVM_CT_ENUM || k == TCVM_CT_OPTION ||
-           k == TCVM_CT_RESULT;
+    return k == TCVM_CT_VARIANT || k == TCVM_CT_ENUM || k == TCVM_CT_OPTION || k == TCVM_CT_RESULT;
 }
 
 /* Computes size, alignment, flat count and depth of t from its members. */
@@ -253,8 +264,7 @@ tcvm_status_t tcvm__ctype_make(tcvm_ctypes_t *a, tcvm_ctype_kind_t kind,
         }
         bool needs_type = kind == TCVM_CT_RECORD || kind == TCVM_CT_TUPLE || kind == TCVM_CT_LIST;
         if (needs_type && !members[i].type) return TCVM_EINVAL;
-        if ((kind == TCVM_CT_ENUM || kind == TCVM_CT_FLAGS) && members[i].type)
-            return TCVM_EINVAL;
+        if ((kind == TCVM_CT_ENUM || kind == TCVM_CT_FLAGS) && members[i].type) return TCVM_EINVAL;
     }
     struct tcvm_ctype *t = tcvm__calloc(1, sizeof *t);
     if (!t) return TCVM_ENOMEM;
@@ -421,8 +431,7 @@ tcvm_status_t tcvm_ctypes_own(tcvm_ctypes_t *a, uint32_t resource, const tcvm_ct
 {
     return build(a, TCVM_CT_OWN, 0, NULL, NULL, resource, out_type);
 }
-tcvm_status_t tcvm_ctypes_borrow(tcvm_ctypes_t *a, uint32_t resource,
-                                 const tcvm_ctype_t **out_type)
+tcvm_status_t tcvm_ctypes_borrow(tcvm_ctypes_t *a, uint32_t resource, const tcvm_ctype_t **out_type)
 {
     return build(a, TCVM_CT_BORROW, 0, NULL, NULL, resource, out_type);
 }
@@ -430,11 +439,14 @@ tcvm_status_t tcvm_ctypes_borrow(tcvm_ctypes_t *a, uint32_t resource,
 /* ---- WIT text -------------------------------------------------------------------------- */
 
 static const char *const wit_keywords[] = {
-    "use", "type", "func", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "f32",
-    "f64", "float32", "float64", "char", "resource", "own", "borrow", "record", "flags",
-    "variant", "enum", "bool", "string", "option", "result", "future", "stream", "list", "_",
-    "as", "from", "static", "interface", "tuple", "import", "export", "world", "package",
-    "constructor", "include", "with", "async", "error-context",
+    "use",    "type",    "func",          "u8",      "u16",         "u32",
+    "u64",    "s8",      "s16",           "s32",     "s64",         "f32",
+    "f64",    "float32", "float64",       "char",    "resource",    "own",
+    "borrow", "record",  "flags",         "variant", "enum",        "bool",
+    "string", "option",  "result",        "future",  "stream",      "list",
+    "_",      "as",      "from",          "static",  "interface",   "tuple",
+    "import", "export",  "world",         "package", "constructor", "include",
+    "with",   "async",   "error-context",
 };
 
 tcvm_status_t tcvm__wit_label(tcvm_buf_t *b, const char *s, size_t size)
@@ -603,8 +615,8 @@ typedef struct tparse {
 
 static void tp_ws(tparse_t *p)
 {
-    while (p->pos < p->n && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
-                             p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+    while (p->pos < p->n && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\n' ||
+                             p->s[p->pos] == '\r'))
         p->pos++;
 }
 
@@ -760,8 +772,7 @@ static tcvm_status_t tp_type(tparse_t *p, const tcvm_ctype_t **out)
         const tcvm_ctype_t *elems[64];
         size_t ne = 0;
         do {
-            if (ne == TCVM__ARRAY_COUNT(elems) || (!tuple && ne == 1))
-                return tp_fail(p, "'>'");
+            if (ne == TCVM__ARRAY_COUNT(elems) || (!tuple && ne == 1)) return tp_fail(p, "'>'");
             if ((st = tp_type(p, &elems[ne])) != TCVM_OK) return st;
             ne++;
         } while (tp_eat(p, ','));
@@ -869,8 +880,7 @@ tcvm_status_t tcvm_cval_string(const char *utf8, size_t size, tcvm_cval_t *out_v
 
 tcvm_status_t tcvm_cval_seq(tcvm_ctype_kind_t kind, size_t count, tcvm_cval_t *out_val)
 {
-    if (kind != TCVM_CT_LIST && kind != TCVM_CT_RECORD && kind != TCVM_CT_TUPLE)
-        return TCVM_EINVAL;
+    if (kind != TCVM_CT_LIST && kind != TCVM_CT_RECORD && kind != TCVM_CT_TUPLE) return TCVM_EINVAL;
     tcvm_cval_t *items = tcvm__calloc(count ? count : 1, sizeof *items);
     if (!items) return TCVM_ENOMEM;
     memset(out_val, 0, sizeof *out_val);
@@ -929,7 +939,8 @@ void tcvm_cval_clear(tcvm_cval_t *v)
 
 void tcvm_cval_clear_array(tcvm_cval_t *vals, size_t count)
 {
-    for (size_t i = 0; vals && i < count; i++) tcvm_cval_clear(&vals[i]);
+    for (size_t i = 0; vals && i < count; i++)
+        tcvm_cval_clear(&vals[i]);
 }
 
 tcvm_status_t tcvm_cval_copy(const tcvm_cval_t *src, tcvm_cval_t *out)
@@ -1069,9 +1080,9 @@ static tcvm_status_t check(const tcvm_ctype_t *t, const tcvm_cval_t *v, tcvm_err
     case TCVM_CT_RECORD:
     case TCVM_CT_TUPLE:
         if (v->of.seq.count != t->count || !v->of.seq.items)
-            return tcvm__errorf(err, TCVM_WASM_TYPE, "%s of %zu fields where %" PRIu32
-                                " are expected", tcvm_ctype_kind_name(t->kind), v->of.seq.count,
-                                t->count);
+            return tcvm__errorf(err, TCVM_WASM_TYPE,
+                                "%s of %zu fields where %" PRIu32 " are expected",
+                                tcvm_ctype_kind_name(t->kind), v->of.seq.count, t->count);
         for (size_t i = 0; i < t->count; i++)
             TRY(check(t->members[i].type, &v->of.seq.items[i], err, depth + 1));
         return TCVM_OK;
@@ -1085,9 +1096,9 @@ static tcvm_status_t check(const tcvm_ctype_t *t, const tcvm_cval_t *v, tcvm_err
     case TCVM_CT_OPTION:
     case TCVM_CT_RESULT: {
         if (v->of.var.index >= t->count)
-            return tcvm__errorf(err, TCVM_WASM_TYPE, "case %" PRIu32 " of a %s with %" PRIu32
-                                " cases", v->of.var.index, tcvm_ctype_kind_name(t->kind),
-                                t->count);
+            return tcvm__errorf(err, TCVM_WASM_TYPE,
+                                "case %" PRIu32 " of a %s with %" PRIu32 " cases", v->of.var.index,
+                                tcvm_ctype_kind_name(t->kind), t->count);
         const tcvm_ctype_t *pt = t->members[v->of.var.index].type;
         if ((pt == NULL) != (v->of.var.payload == NULL))
             return tcvm__errorf(err, TCVM_WASM_TYPE, "case %" PRIu32 " %s a payload",

@@ -29,8 +29,8 @@ static tcvm_status_t wfail(wp_t *p, const char *what)
 
 static void ws(wp_t *p)
 {
-    while (p->pos < p->n && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
-                             p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+    while (p->pos < p->n && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\n' ||
+                             p->s[p->pos] == '\r'))
         p->pos++;
 }
 
@@ -60,7 +60,8 @@ static bool label(wp_t *p, const char **l, size_t *ln, bool *escaped)
         at++;
     }
     size_t e = at;
-    while (e < p->n && is_label_char(p->s[e])) e++;
+    while (e < p->n && is_label_char(p->s[e]))
+        e++;
     if (e == at) return false;
     *l = p->s + at;
     *ln = e - at;
@@ -121,8 +122,10 @@ static tcvm_status_t parse_int(wp_t *p, const tcvm_ctype_t *t, tcvm_cval_t *out)
     return TCVM_OK;
 range:
     p->pos = at;
-    return tcvm__errorf(p->err, TCVM_COMP_VALUE, "WAVE text at offset %zu: integer out of range "
-                        "for %s", at, tcvm_ctype_kind_name(t->kind));
+    return tcvm__errorf(p->err, TCVM_COMP_VALUE,
+                        "WAVE text at offset %zu: integer out of range "
+                        "for %s",
+                        at, tcvm_ctype_kind_name(t->kind));
 }
 
 static tcvm_status_t parse_float(wp_t *p, const tcvm_ctype_t *t, tcvm_cval_t *out)
@@ -132,8 +135,9 @@ static tcvm_status_t parse_float(wp_t *p, const tcvm_ctype_t *t, tcvm_cval_t *ou
     double d;
     const char *s = p->s + p->pos;
     size_t left = p->n - p->pos;
-#define KW(lit) (left >= sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0 && \
-                 (left == sizeof(lit) - 1 || !is_label_char(s[sizeof(lit) - 1])))
+#define KW(lit)                                                                                    \
+    (left >= sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0 &&                            \
+     (left == sizeof(lit) - 1 || !is_label_char(s[sizeof(lit) - 1])))
     if (KW("nan")) {
         d = NAN;
         p->pos += 3;
@@ -149,19 +153,22 @@ static tcvm_status_t parse_float(wp_t *p, const tcvm_ctype_t *t, tcvm_cval_t *ou
         size_t i = 0, k = p->pos;
         if (k < p->n && p->s[k] == '-') buf[i++] = p->s[k++];
         size_t d0 = k;
-        while (k < p->n && p->s[k] >= '0' && p->s[k] <= '9' && i < 100) buf[i++] = p->s[k++];
+        while (k < p->n && p->s[k] >= '0' && p->s[k] <= '9' && i < 100)
+            buf[i++] = p->s[k++];
         if (k == d0) return wfail(p, "a number");
         if (k < p->n && p->s[k] == '.') {
             buf[i++] = p->s[k++];
             size_t f0 = k;
-            while (k < p->n && p->s[k] >= '0' && p->s[k] <= '9' && i < 110) buf[i++] = p->s[k++];
+            while (k < p->n && p->s[k] >= '0' && p->s[k] <= '9' && i < 110)
+                buf[i++] = p->s[k++];
             if (k == f0) return wfail(p, "digits after '.'");
         }
         if (k < p->n && (p->s[k] == 'e' || p->s[k] == 'E')) {
             buf[i++] = p->s[k++];
             if (k < p->n && (p->s[k] == '+' || p->s[k] == '-')) buf[i++] = p->s[k++];
             size_t e0 = k;
-            while (k < p->n && p->s[k] >= '0' && p->s[k] <= '9' && i < 120) buf[i++] = p->s[k++];
+            while (k < p->n && p->s[k] >= '0' && p->s[k] <= '9' && i < 120)
+                buf[i++] = p->s[k++];
             if (k == e0) return wfail(p, "exponent digits");
         }
         if (k < p->n && p->s[k] >= '0' && p->s[k] <= '9') return wfail(p, "a shorter number");
@@ -183,8 +190,10 @@ static tcvm_status_t parse_float(wp_t *p, const tcvm_ctype_t *t, tcvm_cval_t *ou
         }
     }
 #undef KW
-    if (t->kind == TCVM_CT_F32) *out = tcvm_cval_f32((float)d);
-    else *out = tcvm_cval_f64(d);
+    if (t->kind == TCVM_CT_F32)
+        *out = tcvm_cval_f32((float)d);
+    else
+        *out = tcvm_cval_f64(d);
     return TCVM_OK;
 }
 
@@ -224,12 +233,24 @@ static tcvm_status_t char_unit(wp_t *p, uint32_t *out)
         char e = p->s[p->pos + 1];
         p->pos += 2;
         switch (e) {
-        case '\\': *out = '\\'; return TCVM_OK;
-        case '\'': *out = '\''; return TCVM_OK;
-        case '"': *out = '"'; return TCVM_OK;
-        case 't': *out = '\t'; return TCVM_OK;
-        case 'n': *out = '\n'; return TCVM_OK;
-        case 'r': *out = '\r'; return TCVM_OK;
+        case '\\':
+            *out = '\\';
+            return TCVM_OK;
+        case '\'':
+            *out = '\'';
+            return TCVM_OK;
+        case '"':
+            *out = '"';
+            return TCVM_OK;
+        case 't':
+            *out = '\t';
+            return TCVM_OK;
+        case 'n':
+            *out = '\n';
+            return TCVM_OK;
+        case 'r':
+            *out = '\r';
+            return TCVM_OK;
         case 'u': {
             if (p->pos >= p->n || p->s[p->pos] != '{') return wfail(p, "'{' after \\u");
             p->pos++;
@@ -237,7 +258,7 @@ static tcvm_status_t char_unit(wp_t *p, uint32_t *out)
             size_t nd = 0;
             while (p->pos < p->n && p->s[p->pos] != '}') {
                 char h = p->s[p->pos];
-                int dv = (h >= '0' && h <= '9') ? h - '0'
+                int dv = (h >= '0' && h <= '9')   ? h - '0'
                          : (h >= 'a' && h <= 'f') ? h - 'a' + 10
                          : (h >= 'A' && h <= 'F') ? h - 'A' + 10
                                                   : -1;
@@ -252,7 +273,9 @@ static tcvm_status_t char_unit(wp_t *p, uint32_t *out)
             *out = v;
             return TCVM_OK;
         }
-        default: p->pos -= 2; return wfail(p, "a known escape (\\\\ \\' \\\" \\t \\n \\r \\u{...})");
+        default:
+            p->pos -= 2;
+            return wfail(p, "a known escape (\\\\ \\' \\\" \\t \\n \\r \\u{...})");
         }
     }
     size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
@@ -260,12 +283,12 @@ static tcvm_status_t char_unit(wp_t *p, uint32_t *out)
         return wfail(p, "valid UTF-8");
     size_t i = 0;
     const uint8_t *u = (const uint8_t *)p->s + p->pos;
-    uint32_t v = len == 1 ? u[0]
+    uint32_t v = len == 1   ? u[0]
                  : len == 2 ? (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F)
-                 : len == 3 ? (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 |
-                                  (u[2] & 0x3F)
-                            : (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
-                                  (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+                 : len == 3
+                     ? (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F)
+                     : (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
+                           (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
     (void)i;
     p->pos += len;
     *out = v;
@@ -399,8 +422,10 @@ static tcvm_status_t parse_record(wp_t *p, const tcvm_ctype_t *t, tcvm_cval_t *o
         if (t->members[i].type->kind == TCVM_CT_OPTION) {
             st = tcvm_cval_case(TCVM_CT_OPTION, 0, NULL, &r.of.seq.items[i]);
         } else {
-            st = tcvm__errorf(p->err, TCVM_COMP_VALUE, "WAVE text at offset %zu: record field "
-                              "\"%s\" is missing", p->pos, t->members[i].label);
+            st = tcvm__errorf(p->err, TCVM_COMP_VALUE,
+                              "WAVE text at offset %zu: record field "
+                              "\"%s\" is missing",
+                              p->pos, t->members[i].label);
         }
     }
     tcvm__free(seen);
@@ -494,8 +519,8 @@ static tcvm_status_t parse(wp_t *p, const tcvm_ctype_t *t, tcvm_cval_t *out)
         size_t ln;
         bool esc;
         size_t at = p->pos;
-        if (label(p, &l, &ln, &esc) && !esc && (lbl_eq(l, ln, "true", 4) ||
-                                                lbl_eq(l, ln, "false", 5))) {
+        if (label(p, &l, &ln, &esc) && !esc &&
+            (lbl_eq(l, ln, "true", 4) || lbl_eq(l, ln, "false", 5))) {
             *out = tcvm_cval_bool(ln == 4);
             st = TCVM_OK;
         } else {
@@ -504,8 +529,14 @@ static tcvm_status_t parse(wp_t *p, const tcvm_ctype_t *t, tcvm_cval_t *out)
         }
         break;
     }
-    case TCVM_CT_S8: case TCVM_CT_U8: case TCVM_CT_S16: case TCVM_CT_U16:
-    case TCVM_CT_S32: case TCVM_CT_U32: case TCVM_CT_S64: case TCVM_CT_U64:
+    case TCVM_CT_S8:
+    case TCVM_CT_U8:
+    case TCVM_CT_S16:
+    case TCVM_CT_U16:
+    case TCVM_CT_S32:
+    case TCVM_CT_U32:
+    case TCVM_CT_S64:
+    case TCVM_CT_U64:
         st = parse_int(p, t, out);
         break;
     case TCVM_CT_F32:
@@ -572,9 +603,8 @@ tcvm_status_t tcvm_wave_parse(const tcvm_ctype_t *type, const char *text, size_t
     return TCVM_OK;
 }
 
-tcvm_status_t tcvm_wave_parse_args(const tcvm_ctype_t *const *types, size_t count,
-                                   const char *text, size_t text_size, tcvm_cval_t *out_vals,
-                                   tcvm_error_t *err)
+tcvm_status_t tcvm_wave_parse_args(const tcvm_ctype_t *const *types, size_t count, const char *text,
+                                   size_t text_size, tcvm_cval_t *out_vals, tcvm_error_t *err)
 {
     wp_t p = {text, text_size, 0, err, 0};
     tcvm_status_t st = TCVM_OK;
@@ -597,8 +627,8 @@ tcvm_status_t tcvm_wave_parse_args(const tcvm_ctype_t *const *types, size_t coun
 
 /* ---- printing -------------------------------------------------------------------------- */
 
-static const char *const wave_keywords[] = {"true", "false", "some", "none", "ok",
-                                            "err",  "inf",   "nan"};
+static const char *const wave_keywords[] = {"true", "false", "some", "none",
+                                            "ok",   "err",   "inf",  "nan"};
 
 static tcvm_status_t print_label(tcvm_buf_t *b, const char *l, size_t ln)
 {
@@ -631,7 +661,8 @@ static tcvm_status_t print_float(tcvm_buf_t *b, double v, bool is32)
     for (; *q && *q != 'e'; q++)
         if (*q != '.') digits[nd++] = *q;
     int exp10 = *q == 'e' ? (int)strtol(q + 1, NULL, 10) : 0;
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
     tcvm_status_t st;
     if (neg && (st = tcvm__buf_append(b, "-", 1)) != TCVM_OK) return st;
     int point = exp10 + 1; /* digits before the decimal point */
@@ -656,11 +687,16 @@ static tcvm_status_t print_char(tcvm_buf_t *b, uint32_t c, char quote)
 {
     char enc[16];
     switch (c) {
-    case '\\': return tcvm__buf_append(b, "\\\\", 2);
-    case '\t': return tcvm__buf_append(b, "\\t", 2);
-    case '\n': return tcvm__buf_append(b, "\\n", 2);
-    case '\r': return tcvm__buf_append(b, "\\r", 2);
-    default: break;
+    case '\\':
+        return tcvm__buf_append(b, "\\\\", 2);
+    case '\t':
+        return tcvm__buf_append(b, "\\t", 2);
+    case '\n':
+        return tcvm__buf_append(b, "\\n", 2);
+    case '\r':
+        return tcvm__buf_append(b, "\\r", 2);
+    default:
+        break;
     }
     if (c == (uint32_t)quote) {
         enc[0] = '\\', enc[1] = quote;
@@ -682,9 +718,15 @@ static tcvm_status_t print(tcvm_buf_t *b, const tcvm_ctype_t *t, const tcvm_cval
     switch (t->kind) {
     case TCVM_CT_BOOL:
         return v->of.b ? tcvm__buf_append(b, "true", 4) : tcvm__buf_append(b, "false", 5);
-    case TCVM_CT_S8: case TCVM_CT_S16: case TCVM_CT_S32: case TCVM_CT_S64:
+    case TCVM_CT_S8:
+    case TCVM_CT_S16:
+    case TCVM_CT_S32:
+    case TCVM_CT_S64:
         return tcvm__buf_printf(b, "%" PRId64, v->of.s);
-    case TCVM_CT_U8: case TCVM_CT_U16: case TCVM_CT_U32: case TCVM_CT_U64:
+    case TCVM_CT_U8:
+    case TCVM_CT_U16:
+    case TCVM_CT_U32:
+    case TCVM_CT_U64:
         return tcvm__buf_printf(b, "%" PRIu64, v->of.u);
     case TCVM_CT_F32:
         return print_float(b, (double)v->of.f32, true);
@@ -702,8 +744,10 @@ static tcvm_status_t print(tcvm_buf_t *b, const tcvm_ctype_t *t, const tcvm_cval
         for (size_t i = 0; i < n;) {
             uint8_t c = s[i];
             size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-            if (len == 1) TRY(print_char(b, c, '"'));
-            else TRY(tcvm__buf_append(b, s + i, len));
+            if (len == 1)
+                TRY(print_char(b, c, '"'));
+            else
+                TRY(tcvm__buf_append(b, s + i, len));
             i += len;
         }
         return tcvm__buf_append(b, "\"", 1);
@@ -742,16 +786,18 @@ static tcvm_status_t print(tcvm_buf_t *b, const tcvm_ctype_t *t, const tcvm_cval
     }
     case TCVM_CT_OWN:
     case TCVM_CT_BORROW:
-        return tcvm__buf_printf(b, "%s<%" PRIu32 ">", tcvm_ctype_kind_name(t->kind),
-                                v->of.handle);
+        return tcvm__buf_printf(b, "%s<%" PRIu32 ">", tcvm_ctype_kind_name(t->kind), v->of.handle);
     default: {
         uint32_t idx = v->of.var.index;
         if (idx >= t->count) return TCVM_WASM_TYPE;
         const tcvm_ctype_t *pt = t->members[idx].type;
         if ((pt == NULL) != (v->of.var.payload == NULL)) return TCVM_WASM_TYPE;
-        if (t->kind == TCVM_CT_OPTION) TRY(tcvm__buf_printf(b, "%s", idx ? "some" : "none"));
-        else if (t->kind == TCVM_CT_RESULT) TRY(tcvm__buf_printf(b, "%s", idx ? "err" : "ok"));
-        else TRY(print_label(b, t->members[idx].label, t->members[idx].label_size));
+        if (t->kind == TCVM_CT_OPTION)
+            TRY(tcvm__buf_printf(b, "%s", idx ? "some" : "none"));
+        else if (t->kind == TCVM_CT_RESULT)
+            TRY(tcvm__buf_printf(b, "%s", idx ? "err" : "ok"));
+        else
+            TRY(print_label(b, t->members[idx].label, t->members[idx].label_size));
         if (!pt) return TCVM_OK;
         TRY(tcvm__buf_append(b, "(", 1));
         TRY(print(b, pt, v->of.var.payload));

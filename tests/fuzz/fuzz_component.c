@@ -69,8 +69,8 @@ static bool default_val(const tcvm_ctype_t *t, tcvm_cval_t *out, unsigned depth)
     }
 }
 
-static tcvm_status_t host_default(void *env, tcvm_ccall_t *call, const tcvm_cval_t *args,
-                                  size_t n, tcvm_cval_t *result)
+static tcvm_status_t host_default(void *env, tcvm_ccall_t *call, const tcvm_cval_t *args, size_t n,
+                                  tcvm_cval_t *result)
 {
     (void)call;
     (void)args;

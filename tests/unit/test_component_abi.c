@@ -31,8 +31,8 @@ static tcvm_status_t rec_realloc(tcvm_cabi_memory_t *m, uint32_t old, uint32_t o
     snprintf(r->log + l, sizeof r->log - l, "(%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ")",
              old, old_size, align, new_size);
     uint32_t p = (r->bump + align - 1) / align * align;
-    if (old && old_size) memmove(r->bytes + p, r->bytes + old, old_size < new_size ? old_size
-                                                                                 : new_size);
+    if (old && old_size)
+        memmove(r->bytes + p, r->bytes + old, old_size < new_size ? old_size : new_size);
     r->bump = p + new_size;
     *out = p;
     return TCVM_OK;
@@ -115,8 +115,8 @@ TEST(component_abi_layout_and_flattening)
         {"enum { a, b, c }", 1, 1, "i32"},
         {"flags { a }", 1, 1, "i32"},
         {"flags { a0, a1, a2, a3, a4, a5, a6, a7, a8 }", 2, 2, "i32"},
-        {"flags { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16 }",
-         4, 4, "i32"},
+        {"flags { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16 }", 4,
+         4, "i32"},
         {"own<1>", 4, 4, "i32"},
         {"borrow<1>", 4, 4, "i32"},
         {"tuple<option<u8>, result<u16, u64>>", 24, 8, "i32 i32 i32 i64"},
@@ -223,8 +223,9 @@ static tcvm_status_t load_raw(tcvm_cstring_encoding_t enc, const char *type, con
     return st;
 }
 
-#define STR_AT(p, n) (uint8_t)(p), (uint8_t)((p) >> 8), 0, 0, (uint8_t)(n), (uint8_t)((n) >> 8), \
-                     (uint8_t)((n) >> 16), (uint8_t)((n) >> 24)
+#define STR_AT(p, n)                                                                               \
+    (uint8_t)(p), (uint8_t)((p) >> 8), 0, 0, (uint8_t)(n), (uint8_t)((n) >> 8),                    \
+        (uint8_t)((n) >> 16), (uint8_t)((n) >> 24)
 
 TEST(component_abi_lift_traps)
 {
@@ -286,10 +287,8 @@ TEST(component_abi_lift_traps)
         const uint8_t d[] = {3, 0, 0, 0, 0, 0, 0, 0};
         CHECK_STATUS(load_raw(TCVM_CSTR_UTF8, "enum { a, b, c }", d, 1, 8, 8, &v, msg),
                      TCVM_COMP_TRAP);
-        CHECK_STATUS(load_raw(TCVM_CSTR_UTF8, "option<u8>", d, 2, 8, 8, &v, msg),
-                     TCVM_COMP_TRAP);
-        CHECK_STATUS(load_raw(TCVM_CSTR_UTF8, "result<u32>", d, 8, 8, 8, &v, msg),
-                     TCVM_COMP_TRAP);
+        CHECK_STATUS(load_raw(TCVM_CSTR_UTF8, "option<u8>", d, 2, 8, 8, &v, msg), TCVM_COMP_TRAP);
+        CHECK_STATUS(load_raw(TCVM_CSTR_UTF8, "result<u32>", d, 8, 8, 8, &v, msg), TCVM_COMP_TRAP);
         CHECK_STATUS(load_raw(TCVM_CSTR_UTF8, "variant { a(u8), b }", d, 2, 8, 8, &v, msg),
                      TCVM_COMP_TRAP);
     }
@@ -387,7 +386,8 @@ TEST(component_abi_flat_spill)
     CHECK_EQ(flat[0].of.i32, 1024);
     CHECK_EQ(r->bytes[1024 + 16], 116);
     CHECK_OK(tcvm_cabi_lift_values(&r->m, ts, 17, flat, 1, 16, back, NULL));
-    for (int i = 0; i < 17; i++) CHECK_EQ(back[i].of.u, (uint64_t)(i + 100));
+    for (int i = 0; i < 17; i++)
+        CHECK_EQ(back[i].of.u, (uint64_t)(i + 100));
     /* results past MAX_FLAT_RESULTS into a caller-provided out-pointer: nothing flat */
     const tcvm_ctype_t *two[1] = {ty(a, "tuple<u32, u64>")};
     tcvm_cval_t pair = val(two[0], "(7, 9)");
@@ -460,4 +460,30 @@ TEST(component_abi_needs_realloc_and_memory)
     tcvm_cval_clear(&v);
     free(r);
     tcvm_ctypes_free(a);
+}
+
+TEST(component_abi_tree_cap)
+{
+    /* a list of 2^25 + 1 u8 in memory is refused before any tree is built */
+    size_t n = (1u << 25) + 1, size = n + 64;
+    uint8_t *bytes = calloc(1, size);
+    CHECK(bytes != NULL);
+    tcvm_cabi_memory_t m = {bytes, size, TCVM_CSTR_UTF8, NULL, NULL};
+    bytes[0] = 64; /* ptr = 64, len = n */
+    bytes[4] = (uint8_t)n, bytes[5] = (uint8_t)(n >> 8), bytes[6] = (uint8_t)(n >> 16);
+    bytes[7] = (uint8_t)(n >> 24);
+    tcvm_ctypes_t *a;
+    CHECK_OK(tcvm_ctypes_new(&a));
+    tcvm_cval_t v;
+    tcvm_error_t err = {0};
+    CHECK_STATUS(tcvm_cabi_load(&m, ty(a, "list<u8>"), 0, &v, &err), TCVM_COMP_TRAP);
+    CHECK_CONTAINS(err.message, "elements");
+    /* a list within the cap lifts (the cap itself would build a 1 GiB tree: not here) */
+    n = 1000;
+    bytes[4] = (uint8_t)n, bytes[5] = (uint8_t)(n >> 8), bytes[6] = 0, bytes[7] = 0;
+    CHECK_OK(tcvm_cabi_load(&m, ty(a, "list<u8>"), 0, &v, &err));
+    CHECK_EQ(v.of.seq.count, n);
+    tcvm_cval_clear(&v);
+    tcvm_ctypes_free(a);
+    free(bytes);
 }

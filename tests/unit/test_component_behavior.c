@@ -60,16 +60,46 @@ static void expect_trap(const char *fn, const char *msg)
     tcvm_engine_free(e);
 }
 
-TEST(component_trap_bad_utf8) { expect_trap("bad-utf8", "not valid UTF-8"); }
-TEST(component_trap_bad_utf16) { expect_trap("bad-utf16", "not valid UTF-16"); }
-TEST(component_trap_out_of_bounds) { expect_trap("oob", "outside memory"); }
-TEST(component_trap_misaligned) { expect_trap("misaligned", "not 4-byte aligned"); }
-TEST(component_trap_surrogate_char) { expect_trap("bad-char", "not a valid char"); }
-TEST(component_trap_char_past_unicode) { expect_trap("big-char", "not a valid char"); }
-TEST(component_trap_discriminant) { expect_trap("bad-disc", "out of range"); }
-TEST(component_trap_return_pointer) { expect_trap("bad-retptr", "aligned"); }
-TEST(component_trap_core_unreachable) { expect_trap("unreachable", "unreachable"); }
-TEST(component_trap_length_cap) { expect_trap("len-too-big", "2^28-1"); }
+TEST(component_trap_bad_utf8)
+{
+    expect_trap("bad-utf8", "not valid UTF-8");
+}
+TEST(component_trap_bad_utf16)
+{
+    expect_trap("bad-utf16", "not valid UTF-16");
+}
+TEST(component_trap_out_of_bounds)
+{
+    expect_trap("oob", "outside memory");
+}
+TEST(component_trap_misaligned)
+{
+    expect_trap("misaligned", "not 4-byte aligned");
+}
+TEST(component_trap_surrogate_char)
+{
+    expect_trap("bad-char", "not a valid char");
+}
+TEST(component_trap_char_past_unicode)
+{
+    expect_trap("big-char", "not a valid char");
+}
+TEST(component_trap_discriminant)
+{
+    expect_trap("bad-disc", "out of range");
+}
+TEST(component_trap_return_pointer)
+{
+    expect_trap("bad-retptr", "aligned");
+}
+TEST(component_trap_core_unreachable)
+{
+    expect_trap("unreachable", "unreachable");
+}
+TEST(component_trap_length_cap)
+{
+    expect_trap("len-too-big", "2^28-1");
+}
 
 /* ---- host interfaces and resources ---------------------------------------------------- */
 
@@ -337,7 +367,8 @@ TEST(component_forward_between_instances)
     size_t n = 100000;
     tcvm_cval_t v, r;
     CHECK_OK(tcvm_cval_seq(TCVM_CT_LIST, n, &v));
-    for (size_t k = 0; k < n; k++) v.of.seq.items[k] = tcvm_cval_u(TCVM_CT_U8, k % 251);
+    for (size_t k = 0; k < n; k++)
+        v.of.seq.items[k] = tcvm_cval_u(TCVM_CT_U8, k % 251);
     CHECK_OK(tcvm_cfunc_call(caller, tcvm_cinstance_func(caller, "g"), &v, 1, &r));
     CHECK(tcvm_cval_equal(&v, &r));
     CHECK_EQ(fw.calls, 1);

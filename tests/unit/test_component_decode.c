@@ -287,10 +287,10 @@ TEST(component_decode_names)
 TEST(component_decode_canon_checks)
 {
     /* core module exporting f: (i32) -> i32, lifted as func(s: string) -> u32: wrong shape */
-    static const uint8_t mod[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06,
-                                  0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00,
-                                  0x07, 0x05, 0x01, 0x01, 'f',  0x00, 0x00, 0x0a, 0x06, 0x01,
-                                  0x04, 0x00, 0x20, 0x00, 0x0b};
+    static const uint8_t mod[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01,
+                                  0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x03, 0x02,
+                                  0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 'f',  0x00, 0x00,
+                                  0x0a, 0x06, 0x01, 0x04, 0x00, 0x20, 0x00, 0x0b};
     for (int variant = 0; variant < 3; variant++) {
         cb_t b = {0}, s = {0};
         cb_preamble(&b);
@@ -311,14 +311,19 @@ TEST(component_decode_canon_checks)
         cb_free(&s);
         /* canon lift core func 0, options: variant 2 repeats string-encoding */
         cb_u32(&s, 1), cb_u8(&s, 0x00), cb_u8(&s, 0x00), cb_u32(&s, 0);
-        if (variant == 2) cb_u32(&s, 2), cb_u8(&s, 0x00), cb_u8(&s, 0x01);
-        else cb_u32(&s, 0);
+        if (variant == 2)
+            cb_u32(&s, 2), cb_u8(&s, 0x00), cb_u8(&s, 0x01);
+        else
+            cb_u32(&s, 0);
         cb_u32(&s, 0);
         cb_section(&b, 8, &s);
         cb_free(&s);
-        if (variant == 0) expect(&b, TCVM_COMP_INVALID, "flattened type", 8);
-        else if (variant == 1) expect(&b, TCVM_OK, NULL, 0);
-        else expect(&b, TCVM_COMP_INVALID, "string-encoding given twice", 8);
+        if (variant == 0)
+            expect(&b, TCVM_COMP_INVALID, "flattened type", 8);
+        else if (variant == 1)
+            expect(&b, TCVM_OK, NULL, 0);
+        else
+            expect(&b, TCVM_COMP_INVALID, "string-encoding given twice", 8);
         cb_free(&b);
     }
 }
@@ -330,7 +335,8 @@ TEST(component_decode_hostile_nesting)
     cb_preamble(&b);
     cb_u32(&s, 300);
     cb_u8(&s, 0x70), cb_u8(&s, 0x79);
-    for (int i = 1; i < 300; i++) cb_u8(&s, 0x70), cb_s33(&s, i - 1);
+    for (int i = 1; i < 300; i++)
+        cb_u8(&s, 0x70), cb_s33(&s, i - 1);
     cb_section(&b, 7, &s);
     cb_free(&s);
     expect(&b, TCVM_COMP_INVALID, "too deeply", 7);

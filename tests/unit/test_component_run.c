@@ -70,8 +70,8 @@ static void build_roundtrip(cb_t *out, size_t np, const tcvm_ctype_t *const *par
         w += (size_t)snprintf(wat + w, sizeof wat - w, " (param %s)",
                               pspill ? "i32" : vt_name(flat[i]));
     if (rspill) w += (size_t)snprintf(wat + w, sizeof wat - w, " (param i32)");
-    if (result && !rspill) w += (size_t)snprintf(wat + w, sizeof wat - w, " (result %s)",
-                                                 vt_name(rflat[0]));
+    if (result && !rspill)
+        w += (size_t)snprintf(wat + w, sizeof wat - w, " (result %s)", vt_name(rflat[0]));
     w += (size_t)snprintf(wat + w, sizeof wat - w, "))\n  (func (export \"g\")");
     for (size_t i = 0; i < ncore; i++)
         w += (size_t)snprintf(wat + w, sizeof wat - w, " (param %s)",
@@ -349,7 +349,8 @@ TEST(component_roundtrip_large_list)
     tcvm_cval_t v, r;
     size_t n = 1 << 20;
     CHECK_OK(tcvm_cval_seq(TCVM_CT_LIST, n, &v));
-    for (size_t i = 0; i < n; i++) v.of.seq.items[i] = tcvm_cval_u(TCVM_CT_U8, (i * 7) & 0xff);
+    for (size_t i = 0; i < n; i++)
+        v.of.seq.items[i] = tcvm_cval_u(TCVM_CT_U8, (i * 7) & 0xff);
     CHECK_OK(tcvm_cfunc_call(inst, tcvm_cinstance_func(inst, "g"), &v, 1, &r));
     CHECK_EQ(r.of.seq.count, n);
     CHECK(tcvm_cval_equal(&v, &r));
@@ -369,7 +370,8 @@ TEST(component_roundtrip_many_params_spill)
     tcvm_ctypes_t *a;
     CHECK_OK(tcvm_ctypes_new(&a));
     const tcvm_ctype_t *ps[17];
-    for (int i = 0; i < 17; i++) ps[i] = tcvm_ctype_primitive(i % 2 ? TCVM_CT_U64 : TCVM_CT_U8);
+    for (int i = 0; i < 17; i++)
+        ps[i] = tcvm_ctype_primitive(i % 2 ? TCVM_CT_U64 : TCVM_CT_U8);
     cb_t bin = {0};
     build_roundtrip(&bin, 17, ps, ps[16], 0);
     tcvm_engine_t *e;
@@ -382,7 +384,8 @@ TEST(component_roundtrip_many_params_spill)
     tcvm_cinstance_t *inst;
     CHECK_OK(tcvm_cinstance_new(e, c, l, NULL, &inst, NULL));
     tcvm_cval_t args[17], r;
-    for (int i = 0; i < 17; i++) args[i] = tcvm_cval_u(i % 2 ? TCVM_CT_U64 : TCVM_CT_U8, 200 + i);
+    for (int i = 0; i < 17; i++)
+        args[i] = tcvm_cval_u(i % 2 ? TCVM_CT_U64 : TCVM_CT_U8, 200 + i);
     CHECK_OK(tcvm_cfunc_call(inst, tcvm_cinstance_func(inst, "g"), args, 17, &r));
     CHECK_EQ(r.kind, TCVM_CT_U8);
     CHECK_EQ(r.of.u, 216);

@@ -10,7 +10,8 @@ void cb_bytes(cb_t *b, const void *p, size_t n)
 {
     if (b->n + n > b->cap) {
         size_t nc = b->cap ? b->cap * 2 : 256;
-        while (nc < b->n + n) nc *= 2;
+        while (nc < b->n + n)
+            nc *= 2;
         b->d = realloc(b->d, nc);
         if (!b->d) tcvm_test_fail(__FILE__, __LINE__, "out of memory");
         b->cap = nc;
@@ -70,9 +71,9 @@ void cb_preamble(cb_t *out)
 }
 
 static const uint8_t prim_code[] = {
-    [TCVM_CT_BOOL] = 0x7f, [TCVM_CT_S8] = 0x7e,  [TCVM_CT_U8] = 0x7d,   [TCVM_CT_S16] = 0x7c,
-    [TCVM_CT_U16] = 0x7b,  [TCVM_CT_S32] = 0x7a, [TCVM_CT_U32] = 0x79,  [TCVM_CT_S64] = 0x78,
-    [TCVM_CT_U64] = 0x77,  [TCVM_CT_F32] = 0x76, [TCVM_CT_F64] = 0x75,  [TCVM_CT_CHAR] = 0x74,
+    [TCVM_CT_BOOL] = 0x7f,   [TCVM_CT_S8] = 0x7e,  [TCVM_CT_U8] = 0x7d,  [TCVM_CT_S16] = 0x7c,
+    [TCVM_CT_U16] = 0x7b,    [TCVM_CT_S32] = 0x7a, [TCVM_CT_U32] = 0x79, [TCVM_CT_S64] = 0x78,
+    [TCVM_CT_U64] = 0x77,    [TCVM_CT_F32] = 0x76, [TCVM_CT_F64] = 0x75, [TCVM_CT_CHAR] = 0x74,
     [TCVM_CT_STRING] = 0x73,
 };
 
@@ -115,7 +116,8 @@ void cb_type_val(cb_types_t *ts, cb_t *out, const tcvm_ctype_t *t)
     case TCVM_CT_TUPLE:
         cb_u8(&def, 0x6f);
         cb_u32(&def, (uint32_t)n);
-        for (size_t i = 0; i < n; i++) cb_type_val(ts, &def, tcvm_ctype_member(t, i));
+        for (size_t i = 0; i < n; i++)
+            cb_type_val(ts, &def, tcvm_ctype_member(t, i));
         break;
     case TCVM_CT_RECORD:
         cb_u8(&def, 0x72);
@@ -138,7 +140,8 @@ void cb_type_val(cb_types_t *ts, cb_t *out, const tcvm_ctype_t *t)
     case TCVM_CT_FLAGS:
         cb_u8(&def, k == TCVM_CT_ENUM ? 0x6d : 0x6e);
         cb_u32(&def, (uint32_t)n);
-        for (size_t i = 0; i < n; i++) cb_name(&def, tcvm_ctype_label(t, i, NULL));
+        for (size_t i = 0; i < n; i++)
+            cb_name(&def, tcvm_ctype_label(t, i, NULL));
         break;
     default:
         tcvm_test_fail(__FILE__, __LINE__, "unexpected kind");

@@ -35,7 +35,7 @@ void cb_preamble(cb_t *out);
  */
 typedef struct cb_types {
     cb_t body;
-    uint32_t count; /* type index space size so far (including earlier sections) */
+    uint32_t count;   /* type index space size so far (including earlier sections) */
     uint32_t entries; /* entries in this section */
 } cb_types_t;
 
