@@ -144,8 +144,6 @@ static bool bracketed(const char *s, size_t n, const char *prefix, const char **
     if (s[end - 1] != '>') return false;
     *in = s + pl;
     *in_n = end - 1 - pl;
-    for (size_t i = 0; i < *in_n; i++)
-        if ((*in)[i] == '<') return false;
     return true;
 }
 
@@ -171,7 +169,7 @@ bool tcvm__extern_name_ok(const char *s, size_t n, bool import)
     }
     if (memchr(s, ':', n) && !memchr(s, '<', n)) return interface_ok(s, n);
     if (!import) return label_ok(s, n, false);
-    if (bracketed(s, n, "url=<", &in, &in_n)) return true;
+    if (bracketed(s, n, "url=<", &in, &in_n)) return memchr(in, '<', in_n) == NULL;
     if (bracketed(s, n, "unlocked-dep=<", &in, &in_n) ||
         bracketed(s, n, "locked-dep=<", &in, &in_n) || bracketed(s, n, "integrity=<", &in, &in_n))
         return in_n > 0;
