@@ -89,6 +89,14 @@ void spec_tally_print(const spec_tally_t *t, const char *display);
 void spec_tally_free(spec_tally_t *t);
 
 /*
+ * Runs a converter (argv[0], looked up in PATH; stdin /dev/null, stdout and stderr into the file
+ * log) and waits for it. On failure writes into why what went wrong, naming the tool `name` and
+ * the first line of its log, with `hint` added when argv[0] cannot be found.
+ */
+bool spec_run_converter(char *const argv[], const char *name, const char *log, const char *hint,
+                        char *why, size_t why_size);
+
+/*
  * Runs one script: a .wast file (converted by wast2json into a temporary directory that is
  * removed afterwards) or a .json file that wast2json already wrote (its modules next to it).
  * Prints "PASS|FAIL|SKIP NAME: N passed, N failed, N skipped" and the first failures and the

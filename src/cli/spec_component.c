@@ -23,18 +23,13 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define SC_MAX_COMPONENT_SIZE ((size_t)256 << 20) /* one component binary */
 
@@ -653,44 +648,10 @@ static bool run_converter(const char *node, const char *tool, const char *path, 
         textf(why, why_size, "temporary path too long");
         return false;
     }
-    posix_spawn_file_actions_t fa;
-    if (posix_spawn_file_actions_init(&fa) != 0) {
-        textf(why, why_size, "posix_spawn_file_actions_init failed");
-        return false;
-    }
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
     char *argv[] = {(char *)node, (char *)tool, (char *)path, (char *)"-o", (char *)out, NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, node, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        textf(why, why_size, "cannot run %s: %s%s", node, strerror(rc),
-              rc == ENOENT ? " (component scripts need node and jco: run scripts/setup)" : "");
-        return false;
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            textf(why, why_size, "waitpid: %s", strerror(errno));
-            return false;
-        }
-    }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
-    char first[200] = "";
-    FILE *lf = fopen(log, "r");
-    if (lf != NULL) {
-        if (fgets(first, sizeof first, lf) == NULL) first[0] = '\0';
-        fclose(lf);
-        first[strcspn(first, "\n")] = '\0';
-    }
-    if (WIFEXITED(status))
-        textf(why, why_size, "wast-parse.mjs failed (exit %d): %s", WEXITSTATUS(status), first);
-    else
-        textf(why, why_size, "wast-parse.mjs was killed by signal %d",
-              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    return false;
+    return spec_run_converter(argv, "wast-parse.mjs", log,
+                              " (component scripts need node and jco: run scripts/setup)", why,
+                              why_size);
 }
 
 static void remove_dir(const char *dir)

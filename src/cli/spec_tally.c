@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The verdicts of one spec script, shared by the core runner (spec_run.c) and the component
- * runner (spec_component.c): counts per command kind, the first failures described, and the
- * skips grouped by reason, printed under the file's one-line result.
+ * What the core runner (spec_run.c) and the component runner (spec_component.c) share: the
+ * verdicts of one script (counts per command kind, the first failures described, the skips
+ * grouped by reason, printed under the file's one-line result), and running the tool that
+ * converts a script into JSON and binaries (wast2json, wast-parse.mjs).
  */
 #include "cli/spec.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 static void copy_text(char *out, size_t size, const char *text)
 {
@@ -91,4 +99,46 @@ void spec_tally_print(const spec_tally_t *t, const char *display)
 void spec_tally_free(spec_tally_t *t)
 {
     tcvm__buf_free(&t->report);
+}
+
+bool spec_run_converter(char *const argv[], const char *name, const char *log, const char *hint,
+                        char *why, size_t why_size)
+{
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        snprintf(why, why_size, "posix_spawn_file_actions_init failed");
+        return false;
+    }
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        snprintf(why, why_size, "cannot run %s: %s%s", argv[0], strerror(rc),
+                 rc == ENOENT ? hint : "");
+        return false;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            snprintf(why, why_size, "waitpid: %s", strerror(errno));
+            return false;
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+    char first[200] = "";
+    FILE *lf = fopen(log, "r");
+    if (lf != NULL) {
+        if (fgets(first, sizeof first, lf) == NULL) first[0] = '\0';
+        fclose(lf);
+        first[strcspn(first, "\n")] = '\0';
+    }
+    if (WIFEXITED(status))
+        snprintf(why, why_size, "%s failed (exit %d): %s", name, WEXITSTATUS(status), first);
+    else
+        snprintf(why, why_size, "%s was killed by signal %d", name,
+                 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    return false;
 }
