@@ -28,6 +28,14 @@
 extern "C" {
 #endif
 
+/*
+ * The engine implements WebAssembly 2.0, where a module has at most one memory: a second one is
+ * invalid (TCVM_WASM_INVALID), as the 2.0 test suite expects, and the message holds this text.
+ * Embedders that follow WebAssembly 3.0 (which has multi-memory) may treat such a refusal as a
+ * feature the engine lacks.
+ */
+#define TCVM_WASM_MULTI_MEMORY_REFUSAL "multi-memory is not supported"
+
 /* ---- types ----------------------------------------------------------------------------- */
 
 /* Value types, with their binary encodings. */

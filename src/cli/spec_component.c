@@ -134,6 +134,11 @@ static load_result_t load_component(sc_file_t *f, const char *dir, const char *f
     tcvm__free(bytes);
     if (st == TCVM_OK) return LOAD_OK;
     err->status = st;
+    /* Component scripts are written against WebAssembly 3.0, where a core module may have
+     * several memories; the engine implements 2.0 and refuses them as invalid. Here that is a
+     * missing feature, not a verdict on the component. */
+    if (st == TCVM_WASM_INVALID && strstr(err->message, TCVM_WASM_MULTI_MEMORY_REFUSAL) != NULL)
+        err->status = TCVM_WASM_FEATURE;
     return LOAD_REFUSED;
 }
 

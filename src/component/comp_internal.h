@@ -341,6 +341,9 @@ tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
 /* Collects the resource ids an item's type mentions (declared or referred to) into ids
  * (deduplicated; at most cap, *n counts them). */
 void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap, uint32_t *n);
+/* The same, descending into component types (their imports and exports) when comps is set. */
+void tcvm__collect_resources_in(const tcvm__tdef_t *td, bool comps, uint32_t *ids, uint32_t cap,
+                                uint32_t *n);
 
 /* Effective size of an item's type (value, function, instance or component type). */
 uint64_t tcvm__tdef_size(const tcvm__tdef_t *td);

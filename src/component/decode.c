@@ -612,6 +612,24 @@ static bool type_has_handles(const tcvm_ctype_t *t)
     return false;
 }
 
+/*
+ * Does td mention a resource that scope s or an enclosing scope knows as a type (rather than
+ * one the type itself declares, as a component type's `(sub resource)` import does)? Such a type
+ * may not be aliased into another component: the resource would have no definition there.
+ */
+static bool refers_to_scope_resources(const scope_t *s, const tcvm__tdef_t *td)
+{
+    uint32_t ids[256], n = 0;
+    tcvm__collect_resources_in(td, true, ids, 256, &n);
+    if (n > 256) return true; /* more than can be checked: refuse rather than guess */
+    for (const scope_t *p = s; p; p = p->parent)
+        for (uint32_t j = 0; j < p->ntypes; j++)
+            if (p->types[j].kind == TCVM__TD_RESOURCE)
+                for (uint32_t i = 0; i < n; i++)
+                    if (ids[i] == p->types[j].resource) return true;
+    return false;
+}
+
 static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__tdef_t *out)
 {
     tcvm__cmember_t *m;
@@ -654,6 +672,10 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
         out->kind = TCVM__TD_FUNC;
         st = tcvm__cfunctype_make(d->root->types, m, n, r, &out->func);
         if (st != TCVM_OK) st = FAIL(st, "out of memory");
+        else if (tcvm__tdef_size(out) > TCVM__C_MAX_TYPE_SIZE)
+            st = fail_at(d, c, at, TCVM_COMP_INVALID,
+                         "function type: effective type size exceeds the limit of %u",
+                         TCVM__C_MAX_TYPE_SIZE);
     }
     tcvm__free(m);
     return st;
@@ -852,6 +874,9 @@ static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cex
     return TCVM_OK;
 }
 
+static tcvm_status_t freshen_instance(dec_t *d, tcvm_cursor_t *c, const scope_t *s,
+                                      tcvm__cext_t *e);
+
 static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool component,
                               tcvm__tdef_t *out)
 {
@@ -884,6 +909,7 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             tcvm__cext_t e;
             if ((st = rd_extname(d, c, &nm, &nn)) != TCVM_OK) break;
             if ((st = rd_externdesc(d, c, &sc, nm, nn, &e)) != TCVM_OK) break;
+            if ((st = freshen_instance(d, c, &sc, &e)) != TCVM_OK) break;
             if ((st = check_annotated(d, c, &e, sc.imports, sc.nimports, sc.exports,
                                       sc.nexports)) != TCVM_OK)
                 break;
@@ -1087,6 +1113,9 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         if (crosses_component && td.kind == TCVM__TD_VAL && type_has_handles(td.val))
             return INVALID("outer alias of a type that transitively refers to resources across "
                            "a component boundary");
+        if (crosses_component && refers_to_scope_resources(o, &td))
+            return INVALID("outer alias of type %" PRIu32 ": it refers to resources defined "
+                           "outside the type, across a component boundary", idx);
         td.local = td.local && !crosses_component;
         if (td.kind == TCVM__TD_RESOURCE) def.res = td.resource;
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
@@ -1483,8 +1512,9 @@ static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
         bool mapped = false;
         for (uint32_t j = 0; j < m->n && !mapped; j++)
             mapped = m->from[j] == ids[i];
-        for (uint32_t j = 0; j < s->ntypes && !mapped; j++)
-            mapped = s->types[j].kind == TCVM__TD_RESOURCE && s->types[j].resource == ids[i];
+        for (const scope_t *p = s; p && !mapped; p = p->comp ? NULL : p->parent)
+            for (uint32_t j = 0; j < p->ntypes && !mapped; j++)
+                mapped = p->types[j].kind == TCVM__TD_RESOURCE && p->types[j].resource == ids[i];
         if (mapped) continue;
         tcvm__tdef_t fresh;
         TRY(new_resource(d, c, &fresh, NULL, 0));
@@ -1492,6 +1522,21 @@ static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
             return FAIL(TCVM_ENOMEM, "out of memory");
     }
     return TCVM_OK;
+}
+
+/* An imported instance (or one a type declares as imported or exported) has resources of its
+ * own: fresh ones in place of those its type declares. */
+static tcvm_status_t freshen_instance(dec_t *d, tcvm_cursor_t *c, const scope_t *s,
+                                      tcvm__cext_t *e)
+{
+    if (e->sort != TCVM__S_INSTANCE) return TCVM_OK;
+    tcvm__rsubst_t m = {0};
+    tcvm_status_t st = freshen(d, c, &e->td, s, &m);
+    if (st == TCVM_OK &&
+        tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e->td) != TCVM_OK)
+        st = FAIL(TCVM_ENOMEM, "out of memory");
+    tcvm__rsubst_free(&m);
+    return st;
 }
 
 static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
@@ -1502,15 +1547,7 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     TRY(rd_extname(d, c, &nm, &nn));
     TRY(check_unique(d, c, s->imports, s->nimports, nm, nn, "import"));
     TRY(rd_externdesc(d, c, s, nm, nn, &e));
-    if (e.sort == TCVM__S_INSTANCE) {
-        tcvm__rsubst_t m = {0};
-        tcvm_status_t st = freshen(d, c, &e.td, s, &m);
-        if (st == TCVM_OK &&
-            tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &e.td) != TCVM_OK)
-            st = FAIL(TCVM_ENOMEM, "out of memory");
-        tcvm__rsubst_free(&m);
-        if (st != TCVM_OK) return st;
-    }
+    TRY(freshen_instance(d, c, s, &e));
     TRY(check_annotated(d, c, &e, s->imports, s->nimports, s->exports, s->nexports));
     TRY(grow(d, c, (void **)&s->imports, s->nimports, &s->cimports, sizeof e));
     s->imports[s->nimports++] = e;
@@ -1523,6 +1560,7 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     size_t nn;
     uint8_t sort, has;
     uint32_t idx;
+    bool ascribed_fresh = false;
     TRY(rd_extname(d, c, &nm, &nn));
     TRY(check_unique(d, c, s->exports, s->nexports, nm, nn, "export"));
     TRY(rd_sort(d, c, &sort));
@@ -1543,12 +1581,24 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     TRY(rd_u8(d, c, &has));
     if (has == 0x01) {
         tcvm__cext_t asc;
+        uint32_t resources_before = d->root->resource_count;
         TRY(rd_externdesc(d, c, s, nm, nn, &asc));
         if (asc.sort != sort) return INVALID("export \"%s\" ascribes a type of another sort", nm);
         if (sort == TCVM__S_FUNC && !tcvm__cfunctype_equal(asc.td.func, e.td.func))
             return INVALID("export \"%s\" ascribes a different function type", nm);
-        if (sort == TCVM__S_TYPE && asc.td.kind == TCVM__TD_RESOURCE)
+        if (sort == TCVM__S_TYPE && asc.td.kind == TCVM__TD_RESOURCE) {
+            /* `(sub resource)` hides the resource behind a new abstract one (rd_externdesc
+             * made it fresh): outside, it is distinct from every other export of the same
+             * resource; at run time it is bound to the same resource type */
+            if (e.td.kind != TCVM__TD_RESOURCE)
+                return INVALID("export \"%s\" ascribes a resource type to a type that is not a "
+                               "resource", nm);
+            if (asc.td.resource > resources_before)
+                e.td.resource = asc.td.resource, ascribed_fresh = true;
+            else if (asc.td.resource != e.td.resource)
+                return INVALID("export \"%s\" ascribes another resource type", nm);
             e.td.rname = nm, e.td.rname_size = nn;
+        }
         if (sort == TCVM__S_FUNC)
             e.td.func = asc.td.func; /* the export's type is the ascribed one */
     } else if (has != 0x00) {
@@ -1567,7 +1617,7 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     if (e.td.kind == TCVM__TD_RESOURCE) def.res = e.td.resource;
     tcvm__tdef_t td = e.td;
     td.local = false;
-    if (sort == TCVM__S_TYPE) td.local = item_td(s, sort, idx).local;
+    if (sort == TCVM__S_TYPE) td.local = item_td(s, sort, idx).local && !ascribed_fresh;
     const tcvm_component_t *cd = sort == TCVM__S_COMPONENT ? s->comp_defs[idx] : NULL;
     const tcvm_module_t *md = sort == TCVM__S_CORE_MODULE ? s->mods[idx]->module : NULL;
     TRY(add_item(d, c, s, sort, &td, NULL, cd, md));

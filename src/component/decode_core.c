@@ -146,7 +146,7 @@ static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s,
             uint8_t f;
             tcvm__tdef_t td;
             TRY(rd_u8(d, c, &f));
-            if (f == 0x50) return INVALID("module types cannot nest");
+            /* 0x50 here is GC's `sub`: a module type has no encoding for a nested one */
             if (f != 0x60) return FEATURE("core type 0x%02x (GC) is not supported", f);
             TRY(rd_core_functype(d, c, &td));
             types[ntypes++] = td.corefunc;

@@ -377,6 +377,12 @@ static void collect_val(const tcvm_ctype_t *t, uint32_t *ids, uint32_t cap, uint
 
 void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap, uint32_t *n)
 {
+    tcvm__collect_resources_in(td, false, ids, cap, n);
+}
+
+void tcvm__collect_resources_in(const tcvm__tdef_t *td, bool comps, uint32_t *ids, uint32_t cap,
+                                uint32_t *n)
+{
     switch (td->kind) {
     case TCVM__TD_RESOURCE:
         add_id(td->resource, ids, cap, n);
@@ -391,7 +397,13 @@ void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap
         return;
     case TCVM__TD_INST:
         for (uint32_t i = 0; i < td->inst->count; i++)
-            tcvm__collect_resources(&td->inst->exports[i].td, ids, cap, n);
+            tcvm__collect_resources_in(&td->inst->exports[i].td, comps, ids, cap, n);
+        return;
+    case TCVM__TD_COMP:
+        for (uint32_t i = 0; comps && i < td->comp->import_count; i++)
+            tcvm__collect_resources_in(&td->comp->imports[i].td, comps, ids, cap, n);
+        for (uint32_t i = 0; comps && i < td->comp->export_count; i++)
+            tcvm__collect_resources_in(&td->comp->exports[i].td, comps, ids, cap, n);
         return;
     default:
         return;

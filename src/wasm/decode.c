@@ -203,6 +203,9 @@ tcvm_status_t tcvm__read_valtype(tcvm_cursor_t *c, tcvm_valtype_t *out, const ch
     case 0x7b:
         *feature = "SIMD (v128)";
         return TCVM_WASM_FEATURE;
+    case 0x65: /* shared */
+        *feature = "shared-everything threads (shared reference types)";
+        return TCVM_WASM_FEATURE;
     case 0x69: /* exnref */
         *feature = "exception handling (exnref)";
         return TCVM_WASM_FEATURE;
@@ -260,6 +263,12 @@ static tcvm_status_t limits(dec_t *d, bool memory, tcvm_limits_t *out)
         return FEATURE(d, off, "unsupported feature: threads (shared memory)");
     if (memory && flags >= 0x04 && flags <= 0x07)
         return FEATURE(d, off, "unsupported feature: memory64");
+    if (memory && flags >= 0x08 && flags <= 0x0f)
+        return FEATURE(d, off, "unsupported feature: custom-page-sizes (memory limits flags 0x%02x)",
+                       flags);
+    if (!memory && flags >= 0x04 && flags <= 0x07)
+        return FEATURE(d, off, "unsupported feature: memory64 (64-bit table, limits flags 0x%02x)",
+                       flags);
     if (flags > 1)
         return MALFORMED(d, off, "integer too large: malformed limits flags 0x%02x", flags);
     out->has_max = flags == 1;
@@ -522,7 +531,7 @@ static tcvm_status_t sec_import(dec_t *d)
             if ((st = limits(d, true, &mt.limits)) != TCVM_OK)
                 return st;
             if (m->memory_count >= 1)
-                return INVALID(d, off, "multiple memories (multi-memory is not supported)");
+                return INVALID(d, off, "multiple memories (" TCVM_WASM_MULTI_MEMORY_REFUSAL ")");
             if ((st = grow_array(d, (void **)&m->memories, m->memory_count, 1,
                                  sizeof *m->memories)) != TCVM_OK)
                 return st;
@@ -622,7 +631,7 @@ static tcvm_status_t sec_memory(dec_t *d)
         if ((st = limits(d, true, &m->memories[m->memory_count].limits)) != TCVM_OK)
             return st;
         if (m->memory_count >= 1)
-            return INVALID(d, off, "multiple memories (multi-memory is not supported)");
+            return INVALID(d, off, "multiple memories (" TCVM_WASM_MULTI_MEMORY_REFUSAL ")");
         m->memory_count++;
     }
     return TCVM_OK;

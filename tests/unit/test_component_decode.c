@@ -396,3 +396,45 @@ TEST(component_decode_resources_are_generative)
                  TCVM_COMP_INVALID);
     CHECK_CONTAINS(err.message, "resource types are not the same");
 }
+
+TEST(component_decode_instance_type_exports_are_generative)
+{
+    /* an imported instance's two exports of one instance type have distinct resources */
+    tcvm_error_t err = {0};
+    CHECK_OK(tcvm_component_validate(comp_fresh_inst_same, sizeof comp_fresh_inst_same, &err,
+                                     NULL));
+    CHECK_STATUS(tcvm_component_validate(comp_fresh_inst_exports, sizeof comp_fresh_inst_exports,
+                                         &err, NULL),
+                 TCVM_COMP_INVALID);
+    CHECK_CONTAINS(err.message, "resource types are not the same");
+    /* an export ascribed `(sub resource)` is a resource of its own outside */
+    CHECK_STATUS(tcvm_component_validate(comp_ascribed_sub_resource,
+                                         sizeof comp_ascribed_sub_resource, &err, NULL),
+                 TCVM_COMP_INVALID);
+    CHECK_CONTAINS(err.message, "resource types are not the same");
+}
+
+TEST(component_decode_outer_alias_of_types_with_resources)
+{
+    /* a component type naming a resource of the enclosing component may not be aliased into a
+     * nested component; one that declares its own resources may */
+    tcvm_error_t err = {0};
+    CHECK_STATUS(tcvm_component_validate(comp_outer_alias_comp_res,
+                                         sizeof comp_outer_alias_comp_res, &err, NULL),
+                 TCVM_COMP_INVALID);
+    CHECK_CONTAINS(err.message, "refers to resources defined outside the type");
+    CHECK_OK(tcvm_component_validate(comp_outer_alias_comp_own, sizeof comp_outer_alias_comp_own,
+                                     &err, NULL));
+}
+
+TEST(component_decode_function_type_size_limit)
+{
+    /* ten parameters of a type of ~222k nodes pass the limit of 1,000,000; one does not */
+    tcvm_error_t err = {0};
+    CHECK_OK(tcvm_component_validate(comp_functype_large_ok, sizeof comp_functype_large_ok, &err,
+                                     NULL));
+    CHECK_STATUS(tcvm_component_validate(comp_functype_too_big, sizeof comp_functype_too_big, &err,
+                                         NULL),
+                 TCVM_COMP_INVALID);
+    CHECK_CONTAINS(err.message, "effective type size exceeds the limit");
+}

@@ -228,6 +228,18 @@ TEST(wasm_api_errors_name_place)
     CHECK_STATUS(compile_status(bin, size, &err), TCVM_WASM_FEATURE);
     CHECK_CONTAINS(err.message, "memory64");
     free(bin);
+    {
+        /* custom page sizes (memory limits flag 0x08) and 64-bit tables (0x04) */
+        const uint8_t cps[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 4, 1, 0x08, 1, 0};
+        CHECK_STATUS(compile_status(cps, sizeof cps, &err), TCVM_WASM_FEATURE);
+        CHECK_CONTAINS(err.message, "custom-page-sizes");
+        const uint8_t t64[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 4, 4, 1, 0x70, 0x04, 1};
+        CHECK_STATUS(compile_status(t64, sizeof t64, &err), TCVM_WASM_FEATURE);
+        CHECK_CONTAINS(err.message, "64-bit table");
+        const uint8_t shr[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 4, 5, 1, 0x65, 0x70, 0x00, 1};
+        CHECK_STATUS(compile_status(shr, sizeof shr, &err), TCVM_WASM_FEATURE);
+        CHECK_CONTAINS(err.message, "shared");
+    }
     bin = tcvm_test_wat("(module (func $f (return_call $f)))", &size);
     CHECK_STATUS(compile_status(bin, size, &err), TCVM_WASM_FEATURE);
     CHECK_CONTAINS(err.message, "tail calls");
