@@ -324,7 +324,7 @@ static bool version_range(name_parser_t *p)
         size_t end = span(p, " }");
         if (!take_semver(p, end, "lower bound")) return false;
         if (eat(p, "}")) return true;
-        if (!expect(p, " ", "between the bounds of the version range")) return false;
+        if (!expect(p, " ", "(or `}`) after the lower bound of the version range")) return false;
         if (!expect(p, "<", "before the upper bound of the version range")) return false;
     } else if (!eat(p, "<")) {
         return failf(p, "expected `>=` or `<` at the start of the version range at byte %zu",
@@ -396,15 +396,19 @@ static bool integrity(name_parser_t *p)
     return true;
 }
 
+static bool trailing(name_parser_t *p)
+{
+    size_t left = p->n - p->pos;
+    int shown = left > NAME_PART_SHOWN ? NAME_PART_SHOWN : (int)left;
+    return failf(p, "trailing characters `%.*s%s` at byte %zu", shown, p->s + p->pos,
+                 left > NAME_PART_SHOWN ? "..." : "", p->pos);
+}
+
 /* After a locked dependency or a URL: nothing, or ",integrity=<...>". */
 static bool optional_integrity(name_parser_t *p)
 {
     if (at_end(p)) return true;
-    if (!eat(p, ",")) {
-        size_t left = p->n - p->pos;
-        int shown = left > NAME_PART_SHOWN ? NAME_PART_SHOWN : (int)left;
-        return failf(p, "trailing characters `%.*s` at byte %zu", shown, p->s + p->pos, p->pos);
-    }
+    if (!eat(p, ",")) return trailing(p);
     if (!expect(p, "integrity=", "after `,`")) return false;
     return integrity(p);
 }
@@ -480,7 +484,8 @@ bool tcvm__extern_name_check(const char *name, size_t size, unsigned flags, char
 {
     name_parser_t p = {name, size, 0, flags, why, why_size};
     if (why_size > 0) why[0] = '\0';
-    return extern_name(&p);
+    if (!extern_name(&p)) return false;
+    return at_end(&p) || trailing(&p);
 }
 
 /* ---- strong uniqueness -------------------------------------------------------------------- */
