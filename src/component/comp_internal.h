@@ -357,8 +357,9 @@ enum {
 bool tcvm__extern_name_check(const char *name, size_t size, unsigned flags, char *why,
                              size_t why_size);
 /* Do two import or export names conflict, i.e. are they not strongly unique (the Explainer's
- * rule: hyphens removed and case ignored, "[method]l.l" and "[static]l.l" compared as l, other
- * [method]/[static] prefixes dropped)? Dependency, URL and integrity names compare exactly. */
+ * rule as the test suites apply it: ASCII case ignored, "[method]l.l" and "[static]l.l"
+ * compared as l, other [method]/[static] prefixes dropped)? Dependency, URL and integrity names
+ * compare exactly. */
 bool tcvm__extern_name_eq(const char *a, size_t an, const char *b, size_t bn);
 
 #endif

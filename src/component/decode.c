@@ -756,8 +756,7 @@ static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t
     for (uint32_t i = 0; i < n; i++)
         if (tcvm__extern_name_eq(list[i].name, list[i].name_size, name, size))
             return INVALID("%s name \"%s\" conflicts with the earlier name \"%s\" (names must "
-                           "differ other than in case and hyphens, and [method]/[static] R.R "
-                           "counts as R)",
+                           "differ other than in case, and [method]/[static] R.R counts as R)",
                            what, name, list[i].name);
     return TCVM_OK;
 }

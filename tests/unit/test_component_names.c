@@ -292,11 +292,13 @@ TEST(component_names_strong_uniqueness)
         for (size_t j = 0; j < 6; j++)
             if (i != j && conflict(set[i], set[j]))
                 tcvm_test_fail(__FILE__, __LINE__, "\"%s\" and \"%s\" conflict", set[i], set[j]);
-    /* ... and each of these conflicts with one of them */
+    /* ... and each of these conflicts with one of them (the Explainer also lists "foobar",
+     * "foob-ar" and "[static]foobar.FOOBAR", clashes only once hyphens are removed, which the
+     * test suites do not do: see below) */
     static const char *const clash[] = {
-        "foo",          "FOO",           "foo-BAR",         "foobar",
-        "foob-ar",      "[constructor]FOO", "[method]foo.BAR", "[static]foo.bar",
-        "[method]foo.baz", "[method]foo.foo", "[static]foobar.FOOBAR", "foo:bar/BAZ",
+        "foo",           "FOO",           "foo-BAR",         "[constructor]FOO",
+        "[method]foo.BAR", "[static]foo.bar", "[method]foo.baz", "[method]foo.foo",
+        "[static]foo-bar.FOO-BAR", "foo:bar/BAZ",
     };
     for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++) {
         bool any = false;
@@ -304,6 +306,11 @@ TEST(component_names_strong_uniqueness)
             any = any || conflict(clash[i], set[j]);
         if (!any) tcvm_test_fail(__FILE__, __LINE__, "\"%s\" conflicts with none", clash[i]);
     }
+    /* hyphens count: component-model test/validation/kebab.wast imports both */
+    CHECK(!conflict("a1", "a-1"));
+    CHECK(!conflict("foobar", "foo-bar"));
+    CHECK(!conflict("[method]a-b.ab", "ab"));
+    CHECK(conflict("[method]a-B.A-b", "a-b"));
     CHECK(conflict("[method]a.a", "a"));
     CHECK(conflict("[static]a.a", "a"));
     CHECK(!conflict("[constructor]a", "a"));
