@@ -1153,7 +1153,7 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         TRY(check_idx(d, c, s, a->sort, a->index));
         for (uint32_t j = 0; j < i; j++) {
             bool same = k == 0x01 ? tcvm__extern_name_eq(def.args[j].name, def.args[j].name_size,
-                                                          a->name, a->name_size)
+                                                         a->name, a->name_size)
                                   : def.args[j].name_size == a->name_size &&
                                         memcmp(def.args[j].name, a->name, a->name_size) == 0;
             if (same)

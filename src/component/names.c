@@ -276,20 +276,23 @@ static bool package_path(name_parser_t *p, const char *stops, bool interface)
         if (!take_label(p, end, true, "package")) return false;
         if (peek(p) != ':') break;
         if (!nested)
-            return failf(p, "expected `/` after the package name at byte %zu, found `:` "
-                            "(nested namespaces are a gated feature, not enabled)",
+            return failf(p,
+                         "expected `/` after the package name at byte %zu, found `:` "
+                         "(nested namespaces are a gated feature, not enabled)",
                          p->pos);
         p->pos++;
     }
     unsigned projections = 0;
     while (peek(p) == '/') {
         if (!interface && !nested)
-            return failf(p, "unexpected `/` at byte %zu: a dependency names a package, not an "
-                            "interface",
+            return failf(p,
+                         "unexpected `/` at byte %zu: a dependency names a package, not an "
+                         "interface",
                          p->pos);
         if (interface && projections == 1 && !nested)
-            return failf(p, "trailing characters `/...` at byte %zu after the interface name "
-                            "(nested interfaces are a gated feature, not enabled)",
+            return failf(p,
+                         "trailing characters `/...` at byte %zu after the interface name "
+                         "(nested interfaces are a gated feature, not enabled)",
                          p->pos);
         p->pos++;
         end = span(p, set);
@@ -527,8 +530,7 @@ static void canon_view(const char **s, size_t *n)
 bool tcvm__extern_name_eq(const char *a, size_t an, const char *b, size_t bn)
 {
     /* dependency, URL and integrity names are identities: compared exactly */
-    if (is_import_only(a, an) || is_import_only(b, bn))
-        return an == bn && memcmp(a, b, an) == 0;
+    if (is_import_only(a, an) || is_import_only(b, bn)) return an == bn && memcmp(a, b, an) == 0;
     canon_view(&a, &an);
     canon_view(&b, &bn);
     return canon_eq(a, an, b, bn);

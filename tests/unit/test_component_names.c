@@ -38,12 +38,12 @@ static void check_cases(const name_case_t *v, size_t count)
         bool ok = tcvm__extern_name_check(copy, n, v[i].flags, why, sizeof why);
         free(copy);
         if (ok != (v[i].err == NULL))
-            tcvm_test_fail(__FILE__, __LINE__, "\"%s\" (flags %u): got %s (%s), want %s",
-                           v[i].name, v[i].flags, ok ? "valid" : "invalid", why,
+            tcvm_test_fail(__FILE__, __LINE__, "\"%s\" (flags %u): got %s (%s), want %s", v[i].name,
+                           v[i].flags, ok ? "valid" : "invalid", why,
                            v[i].err ? v[i].err : "valid");
         if (!ok && strstr(why, v[i].err) == NULL)
-            tcvm_test_fail(__FILE__, __LINE__, "\"%s\": reason \"%s\" lacks \"%s\"", v[i].name,
-                           why, v[i].err);
+            tcvm_test_fail(__FILE__, __LINE__, "\"%s\": reason \"%s\" lacks \"%s\"", v[i].name, why,
+                           v[i].err);
     }
 }
 
@@ -286,8 +286,8 @@ static bool conflict(const char *a, const char *b)
 TEST(component_names_strong_uniqueness)
 {
     /* the Explainer's example: these are strongly unique together ... */
-    static const char *const set[] = {"foo",        "foo-bar",         "[constructor]foo",
-                                      "[method]foo.bar", "[static]foo.baz", "foo:bar/baz"};
+    static const char *const set[] = {
+        "foo", "foo-bar", "[constructor]foo", "[method]foo.bar", "[static]foo.baz", "foo:bar/baz"};
     for (size_t i = 0; i < 6; i++)
         for (size_t j = 0; j < 6; j++)
             if (i != j && conflict(set[i], set[j]))
@@ -296,9 +296,16 @@ TEST(component_names_strong_uniqueness)
      * "foob-ar" and "[static]foobar.FOOBAR", clashes only once hyphens are removed, which the
      * test suites do not do: see below) */
     static const char *const clash[] = {
-        "foo",           "FOO",           "foo-BAR",         "[constructor]FOO",
-        "[method]foo.BAR", "[static]foo.bar", "[method]foo.baz", "[method]foo.foo",
-        "[static]foo-bar.FOO-BAR", "foo:bar/BAZ",
+        "foo",
+        "FOO",
+        "foo-BAR",
+        "[constructor]FOO",
+        "[method]foo.BAR",
+        "[static]foo.bar",
+        "[method]foo.baz",
+        "[method]foo.foo",
+        "[static]foo-bar.FOO-BAR",
+        "foo:bar/BAZ",
     };
     for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++) {
         bool any = false;
