@@ -172,6 +172,10 @@ typedef struct tcvm_engine_config {
      * calls of 256 bytes (and never closer than 256 KiB to the bottom of the thread's stack);
      * beyond it a call traps with TCVM_TRAP_STACK_EXHAUSTED. 0 means 10,000 (2.5 MiB). */
     uint32_t aot_max_depth;
+    /* Components: accept nested namespaces and interfaces in import and export names
+     * ("a:b:c:pkg/iface/sub"), a feature the component model gates (its 🪺) and leaves off by
+     * default; off, such names are invalid. */
+    bool component_nested_names;
 } tcvm_engine_config_t;
 
 /* True when this machine can build AOT code (wasm2c and a C compiler run). */

@@ -142,6 +142,53 @@ static load_result_t load_component(sc_file_t *f, const char *dir, const char *f
     return LOAD_REFUSED;
 }
 
+/* Does item (len bytes) of a comma-separated feature list name feature? */
+static bool list_names(const char *list, size_t len, const char *feature)
+{
+    size_t fl = strlen(feature), st = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && list[i] != ',') continue;
+        if (i - st == fl && memcmp(list + st, feature, fl) == 0) return true;
+        st = i + 1;
+    }
+    return false;
+}
+
+/*
+ * Does the script's `;; RUN:` line (wasm-tools' runner directive at the top of its files) turn
+ * on feature with `-f LIST` or `--features=LIST`? wasm-tools runs a file such as
+ * nested-names.wast with a gated feature on, and the same names are invalid in the files that
+ * run without it; the runtime is asked for the feature only where the script asks for it.
+ */
+static bool script_enables(const char *path, const char *feature)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) return false;
+    char line[1024];
+    bool on = false;
+    for (int n = 0; n < 8 && !on && fgets(line, sizeof line, fp) != NULL; n++) {
+        if (strncmp(line, ";; RUN:", 7) != 0) continue;
+        const char *p = line + 7;
+        while (*p != '\0' && !on) {
+            while (*p == ' ' || *p == '\t')
+                p++;
+            size_t len = strcspn(p, " \t\r\n");
+            if (len == 2 && strncmp(p, "-f", 2) == 0) {
+                p += len;
+                while (*p == ' ' || *p == '\t')
+                    p++;
+                on = list_names(p, strcspn(p, " \t\r\n"), feature);
+            } else if (len > 11 && strncmp(p, "--features=", 11) == 0) {
+                on = list_names(p + 11, len - 11, feature);
+            }
+            p += strcspn(p, " \t\r\n");
+            if (len == 0) break;
+        }
+    }
+    fclose(fp);
+    return on;
+}
+
 static bool is_feature(tcvm_status_t st)
 {
     return st == TCVM_COMP_FEATURE || st == TCVM_WASM_FEATURE;
@@ -771,6 +818,7 @@ void spec_component_run_file(const char *path, const spec_options_t *opt, spec_c
         goto fail_file;
     }
     tcvm_engine_config_t config = {.fuel = opt->fuel != 0, .tier = (tcvm_tier_t)opt->tier};
+    config.component_nested_names = script_enables(path, "cm-nested-names");
     tcvm_status_t st = tcvm_engine_new(&config, &f.engine);
     if (st != TCVM_OK) {
         textf(why, sizeof why, "cannot create the engine: %s", tcvm_status_name(st));

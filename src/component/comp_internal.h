@@ -350,9 +350,19 @@ uint64_t tcvm__tdef_size(const tcvm__tdef_t *td);
 
 /* ---- names (names.c) -------------------------------------------------------------------- */
 
-/* Is name a valid import (import true) or export name? */
-bool tcvm__extern_name_ok(const char *name, size_t size, bool import);
-/* Do two names conflict (equal ignoring ASCII case)? */
+/* What tcvm__extern_name_check accepts besides plain, annotated and interface names. */
+enum {
+    TCVM__NAME_IMPORT = 1u << 0, /* dependency, URL and integrity names (imports only) */
+    TCVM__NAME_NESTED = 1u << 1, /* nested namespaces and interfaces (a:b:c/d/e; gated) */
+};
+/* Is name (size bytes, untrusted) a valid import or export name? On failure, why (why_size
+ * bytes, NUL-terminated) says which part of the name is wrong and at which byte. */
+bool tcvm__extern_name_check(const char *name, size_t size, unsigned flags, char *why,
+                             size_t why_size);
+/* Do two import or export names conflict, i.e. are they not strongly unique (the Explainer's
+ * rule as the test suites apply it: ASCII case ignored, "[method]l.l" and "[static]l.l"
+ * compared as l, other [method]/[static] prefixes dropped)? Dependency, URL and integrity names
+ * compare exactly. */
 bool tcvm__extern_name_eq(const char *a, size_t an, const char *b, size_t bn);
 
 #endif

@@ -10,6 +10,7 @@
  * memory64, fixed-length lists, values and start, name attributes) are refused by name.
  */
 #include "component/decode_internal.h"
+#include "wasm/wasm_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -757,18 +758,28 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
     }
 }
 
+/* The name forms this load accepts: imports may also be dependency, URL and integrity names;
+ * nested names when the engine enables them. */
+static unsigned name_flags(const dec_t *d, bool import)
+{
+    unsigned flags = import ? TCVM__NAME_IMPORT : 0;
+    if (d->engine && d->engine->config.component_nested_names) flags |= TCVM__NAME_NESTED;
+    return flags;
+}
+
 static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list, uint32_t n,
                                   const char *name, size_t size, const char *what)
 {
     if (what[0] == 'i' || what[0] == 'e') {
-        if (!tcvm__extern_name_ok(name, size, what[0] == 'i'))
-            return INVALID("%s name \"%s\" is not a valid name (kebab-case label, annotated "
-                           "name or ns:pkg/iface[@version])",
-                           what, name);
+        char why[256];
+        if (!tcvm__extern_name_check(name, size, name_flags(d, what[0] == 'i'), why, sizeof why))
+            return INVALID("%s name \"%s\" is not a valid name: %s", what, name, why);
     }
     for (uint32_t i = 0; i < n; i++)
         if (tcvm__extern_name_eq(list[i].name, list[i].name_size, name, size))
-            return INVALID("%s name \"%s\" conflicts with \"%s\"", what, name, list[i].name);
+            return INVALID("%s name \"%s\" conflicts with the earlier name \"%s\" (names must "
+                           "differ other than in case, and [method]/[static] R.R counts as R)",
+                           what, name, list[i].name);
     return TCVM_OK;
 }
 
@@ -1161,16 +1172,23 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             TRY(rd_name(d, c, &a->name, &a->name_size));
         else
             TRY(rd_extname(d, c, &a->name, &a->name_size));
-        if (k == 0x01 && !tcvm__extern_name_ok(a->name, a->name_size, false))
-            return INVALID("export name \"%s\" is not a valid name", a->name);
+        char why[256];
+        if (k == 0x01 &&
+            !tcvm__extern_name_check(a->name, a->name_size, name_flags(d, false), why, sizeof why))
+            return INVALID("export name \"%s\" is not a valid name: %s", a->name, why);
         TRY(rd_sort(d, c, &a->sort));
         TRY(rd_u32(d, c, &a->index));
         if (a->sort == TCVM__S_VALUE) return FEATURE("component values are not supported");
         TRY(check_idx(d, c, s, a->sort, a->index));
-        for (uint32_t j = 0; j < i; j++)
-            if (def.args[j].name_size == a->name_size &&
-                memcmp(def.args[j].name, a->name, a->name_size) == 0)
-                return INVALID("duplicate %s \"%s\"", k == 0 ? "argument" : "export", a->name);
+        for (uint32_t j = 0; j < i; j++) {
+            bool same = k == 0x01 ? tcvm__extern_name_eq(def.args[j].name, def.args[j].name_size,
+                                                         a->name, a->name_size)
+                                  : def.args[j].name_size == a->name_size &&
+                                        memcmp(def.args[j].name, a->name, a->name_size) == 0;
+            if (same)
+                return INVALID("%s \"%s\" conflicts with the earlier \"%s\"",
+                               k == 0 ? "argument" : "export", a->name, def.args[j].name);
+        }
     }
     struct tcvm_cinsttype *it = palloc(d->root, sizeof *it);
     if (!it) return FAIL(TCVM_ENOMEM, "out of memory");
