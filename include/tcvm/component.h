@@ -474,8 +474,10 @@ TCVM_API const tcvm_cfunctype_t *tcvm_cfunc_type(const tcvm_cfunc_t *func);
  * Lowers the arguments into the instance's memory, calls the core function, lifts the result
  * into *out_result (caller clears it; may be NULL only when the function has no result), then
  * runs post-return. Traps return TCVM_COMP_TRAP (canonical ABI) or a TCVM_TRAP_* status, with
- * the detail in tcvm_cinstance_error; a call while the instance is already on the stack traps
- * (re-entrance). args are borrowed; own handles in them are moved into the instance.
+ * the detail in tcvm_cinstance_error. A call that might be recursive traps, as the canonical
+ * ABI's call_might_be_recursive says: from the embedder, into an instance tree that already has
+ * an instance on the call stack; inside a tree, from an instance into its ancestor or
+ * descendant. args are borrowed; own handles in them are moved into the instance.
  */
 TCVM_API tcvm_status_t tcvm_cfunc_call(tcvm_cinstance_t *instance, tcvm_cfunc_t *func,
                                        const tcvm_cval_t *args, size_t arg_count,

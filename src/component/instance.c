@@ -196,7 +196,8 @@ struct tcvm_cinstance {
     tcvm__htable_t host; /* the embedder's handles */
     tcvm_error_t error;
     bool poisoned;
-    bool busy; /* an embedder call is running */
+    bool busy;         /* an embedder call is running */
+    uint32_t nentered; /* instances of this tree on the call stack */
     /* everything allocated, for freeing */
     cctx_t *all_cctx;
     rfunc_t *all_funcs;
@@ -592,8 +593,37 @@ static tcvm_status_t copy_store_error(tcvm_cinstance_t *ci, tcvm_status_t st)
 
 /* canon_lift: args (reps for handles) are lowered into the callee, the core function runs, the
  * result is lifted out, post-return runs. */
-static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, tcvm_cval_t *args,
-                                 tcvm_cval_t *result)
+static bool is_reflexive_ancestor(const cctx_t *a, const cctx_t *b)
+{
+    for (; b; b = b->parent)
+        if (a == b) return true;
+    return false;
+}
+
+/*
+ * The canonical ABI's call_might_be_recursive. A call from the core code of instance `caller`
+ * may not enter an ancestor or a descendant of it (nor itself); a call from the host (caller
+ * NULL: the embedder, or another instance tree through the host) may not enter a tree that has
+ * an instance on the call stack already.
+ */
+static bool might_be_recursive(const cctx_t *caller, const cctx_t *callee)
+{
+    if (callee->entered) return true;
+    if (!caller) return callee->top->nentered > 0;
+    return is_reflexive_ancestor(caller, callee) || is_reflexive_ancestor(callee, caller);
+}
+
+static void enter(cctx_t *x, bool on)
+{
+    x->entered = on;
+    if (on)
+        x->top->nentered++;
+    else
+        x->top->nentered--;
+}
+
+static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, const cctx_t *caller,
+                                 tcvm_cval_t *args, tcvm_cval_t *result)
 {
     cctx_t *x = f->inst;
     tcvm_cinstance_t *top = x->top;
@@ -601,10 +631,13 @@ static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, tcvm_cval_t *
     tcvm_status_t st;
     if (top->poisoned)
         return ierr(ci, TCVM_ESTATE, "the instance trapped earlier and cannot be called again");
-    if (x->entered)
+    if (might_be_recursive(caller, x))
         return ierr(ci, TCVM_COMP_TRAP,
-                    "canonical ABI trap: re-entering a component instance "
-                    "that is already on the call stack");
+                    "canonical ABI trap: cannot enter component instance: the call might be "
+                    "recursive (%s)",
+                    x->entered  ? "the instance is already on the call stack"
+                    : !caller   ? "its component tree is already on the call stack"
+                                : "caller and callee are one another's ancestor or descendant");
     const tcvm_ctype_t *buf[16], **ts = param_types(ft, buf, 16);
     if (!ts) return ierr(ci, TCVM_ENOMEM, "out of memory");
     callctx_t scope = {0};
@@ -617,7 +650,7 @@ static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, tcvm_cval_t *
     tcvm__error_clear(&top->error);
     tcvm_val_t flat[TCVM__C_MAX_FLAT_PARAMS], res[1];
     size_t nflat = 0;
-    x->entered = true;
+    enter(x, true);
     x->may_leave = false;
     st = tcvm__cabi_lower_values(&cx, ts, ft->param_count, args, TCVM__C_MAX_FLAT_PARAMS, NULL,
                                  flat, TCVM__C_MAX_FLAT_PARAMS, &nflat);
@@ -649,7 +682,7 @@ static tcvm_status_t call_lifted(tcvm_cinstance_t *ci, rfunc_t *f, tcvm_cval_t *
         if (ft->result) tcvm_cval_clear(result);
     }
     scope_end(&scope);
-    x->entered = false;
+    enter(x, false);
     if (ts != buf) tcvm__free(ts);
     if (st != TCVM_OK) {
         poison(top, st);
@@ -787,7 +820,7 @@ static tcvm_status_t call_func(tcvm_cinstance_t *ci, rfunc_t *f, cctx_t *caller,
 {
     switch (f->kind) {
     case RF_LIFTED:
-        return call_lifted(ci, f, args, result);
+        return call_lifted(ci, f, caller, args, result);
     case RF_HOST:
         return call_host(ci, f, caller, args, result);
     default: {
@@ -801,7 +834,7 @@ static tcvm_status_t call_func(tcvm_cinstance_t *ci, rfunc_t *f, cctx_t *caller,
             if (st != TCVM_OK)
                 return ierr(ci, st, "forwarded call \"%s\" refused by the host", f->import_name);
         }
-        tcvm_status_t st = call_lifted(callee, f->target, args, result);
+        tcvm_status_t st = call_lifted(callee, f->target, NULL, args, result);
         if (st != TCVM_OK) tcvm__error_copy(&ci->error, &callee->error);
         return st;
     }
@@ -878,8 +911,10 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
     cctx_t *y = g->inst;
     const tcvm_cfunctype_t *ft = g->type;
     if (callee->poisoned) return ierr(ci, TCVM_ESTATE, "the forwarded-to instance trapped earlier");
-    if (y->entered)
-        return ierr(ci, TCVM_COMP_TRAP, "canonical ABI trap: re-entering a component instance");
+    if (might_be_recursive(NULL, y))
+        return ierr(ci, TCVM_COMP_TRAP,
+                    "canonical ABI trap: cannot enter component instance: its component tree "
+                    "is already on the call stack");
     memenv_t me;
     tcvm_cabi_memory_t mem;
     make_mem(&mem, &me, callee, y, &g->opts);
@@ -890,7 +925,7 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
     tcvm_status_t st = TCVM_OK;
     /* arguments: copy flat values, move string/list bodies (checked against the caller's
      * memory first, as lifting would) */
-    y->entered = true;
+    enter(y, true);
     y->may_leave = false;
     for (uint32_t i = 0; i < ft->param_count && st == TCVM_OK; i++) {
         const tcvm_ctype_t *t = ft->params[i].type;
@@ -975,7 +1010,7 @@ static tcvm_status_t forward_fast(tcvm_cinstance_t *ci, trampoline_t *tp, const 
             tcvm__error_copy(&ci->error, &callee->error);
         }
     }
-    y->entered = false;
+    enter(y, false);
     if (st != TCVM_OK) poison(callee, st);
     return st;
 }

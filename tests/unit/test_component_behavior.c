@@ -285,6 +285,28 @@ TEST(component_reentrance_traps)
     tcvm_engine_free(e);
 }
 
+TEST(component_recursive_calls_trap)
+{
+    /* a parent calling into its child, and a child calling a function its parent lifted, might
+     * be recursive and trap; siblings may call one another */
+    tcvm_engine_t *e = engine();
+    tcvm_component_t *c = load(e, comp_recursive_calls, sizeof comp_recursive_calls);
+    tcvm_cval_t out;
+    tcvm_cinstance_t *i = inst_of(e, c, NULL);
+    CHECK_OK(tcvm_cfunc_call(i, tcvm_cinstance_func(i, "sibling"), NULL, 0, &out));
+    CHECK_EQ(out.of.u, 7);
+    CHECK_STATUS(tcvm_cfunc_call(i, tcvm_cinstance_func(i, "parent-to-child"), NULL, 0, &out),
+                 TCVM_COMP_TRAP);
+    CHECK_CONTAINS(tcvm_cinstance_error(i)->message, "cannot enter component instance");
+    tcvm_cinstance_free(i);
+    i = inst_of(e, c, NULL);
+    CHECK_STATUS(tcvm_cfunc_call(i, tcvm_cinstance_func(i, "child-to-parent"), NULL, 0, &out),
+                 TCVM_COMP_TRAP);
+    tcvm_cinstance_free(i);
+    tcvm_component_free(c);
+    tcvm_engine_free(e);
+}
+
 /* ---- nesting -------------------------------------------------------------------------- */
 
 TEST(component_nested_and_exported_interface)
