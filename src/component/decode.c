@@ -830,8 +830,10 @@ static bool known_resource(const tcvm__cext_t *list, uint32_t n, const char *r, 
  * The typing rules of annotated names: [constructor]R returns own<R> (or result<own<R>, E>),
  * [method]R.m takes `self: borrow<R>` first, [static]R.m names a resource R known here. The
  * resource of a constructor or method must have been imported (for an import) or exported (for
- * an export) by this component or type under the name R: a resource reached through an
- * instance, or named only on the other side, has no name in this context.
+ * an export) by this component, type or instance under the name R, and the function must refer
+ * to it through the type index that import or export made: a resource reached through an
+ * instance, named only on the other side or referred to by its definition has no name in this
+ * context.
  */
 static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *e,
                                      bool import, const tcvm__cext_t *imps, uint32_t ni,
@@ -874,8 +876,8 @@ static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cex
     const tcvm__cext_t *named = NULL;
     for (uint32_t i = 0; i < nl; i++) {
         if (list[i].sort != TCVM__S_TYPE || list[i].td.kind != TCVM__TD_RESOURCE ||
-            list[i].td.resource != h->resource)
-            continue;
+            list[i].td.resource != h->resource || list[i].td.tag != h->tag)
+            continue; /* not this resource, or not the type index that named it */
         if (list[i].name_size == rn && memcmp(list[i].name, r, rn) == 0) return TCVM_OK;
         named = &list[i];
     }
@@ -1267,6 +1269,8 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             it->exports[i].name_size = def.args[i].name_size;
             it->exports[i].sort = def.args[i].sort;
             it->exports[i].td = item_td(s, def.args[i].sort, def.args[i].index);
+            if (it->exports[i].sort == TCVM__S_TYPE) TRY(new_name(d, c, &it->exports[i].td));
+            TRY(check_annotated(d, c, &it->exports[i], false, NULL, 0, it->exports, i));
         }
         TRY(list_size(d, c, it->exports, it->count, &it->size));
     }
