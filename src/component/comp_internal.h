@@ -37,6 +37,7 @@ struct tcvm_ctype {
     uint32_t count;
     tcvm__cmember_t *members;
     uint32_t resource; /* own/borrow */
+    uint32_t tag;      /* own/borrow: which naming of the resource (see tcvm__tdef_t.tag) */
     const char *rname;
     size_t rname_size;
     /* canonical ABI layout, computed at construction */
@@ -206,6 +207,10 @@ typedef struct tcvm__tdef {
     const tcvm_cinsttype_t *inst;
     const tcvm__ccomptype_t *comp;
     uint32_t resource;
+    /* resource: which naming of it this type index is. The definition, each import and each
+     * export of a resource get their own tag, so `own` of the definition and `own` of the
+     * exported type index are told apart by the visibility rule (typecheck.c). */
+    uint32_t tag;
     const char *rname; /* resource: the name it was imported or exported under */
     size_t rname_size;
     bool local; /* resource defined by this component (resource.new/rep allowed) */
@@ -286,12 +291,10 @@ typedef struct tcvm__cdef {
     const tcvm_cfunctype_t *func;
     uint32_t res;
     tcvm__cext_t ext;
-    const struct tcvm_component *target; /* outer alias of a component */
     /* nested instantiation: the child's resource ids (fresh_from) that the parent sees under
      * fresh ids (fresh_to), one pair per resource the child's exports mention */
     uint32_t *fresh_from, *fresh_to;
     uint32_t nfresh;
-    const tcvm_module_t *target_module; /* outer alias of a module */
 } tcvm__cdef_t;
 
 struct tcvm_component {
@@ -321,11 +324,28 @@ void tcvm__cext_desc(const tcvm__cext_t *e, tcvm_cextern_desc_t *out);
 
 /* ---- type matching (typecheck.c) -------------------------------------------------------- */
 
-/* A substitution of abstract (imported) resource ids by the types given for them. */
+/* A hash map from non-zero 64-bit keys (type identities) to pointers. */
+typedef struct tcvm__idmap {
+    uint64_t *keys;
+    const void **vals;
+    uint32_t count, cap; /* cap: 0 or a power of two */
+} tcvm__idmap_t;
+
+tcvm_status_t tcvm__idmap_put(tcvm__idmap_t *m, uint64_t key, const void *val);
+/* The value stored under key, or NULL (also when absent). */
+const void *tcvm__idmap_get(const tcvm__idmap_t *m, uint64_t key);
+bool tcvm__idmap_has(const tcvm__idmap_t *m, uint64_t key);
+void tcvm__idmap_free(tcvm__idmap_t *m);
+
+/* A substitution of abstract (imported) resource ids by the types given for them, and of the
+ * value types a component imported (by identity) by the types given for them; `types` also
+ * remembers each type rebuilt under the substitution, so a type reached twice maps to one new
+ * type (the identity the visibility rule follows). */
 typedef struct tcvm__rsubst {
     uint32_t *from;
     tcvm__tdef_t *to;
     uint32_t n, cap;
+    tcvm__idmap_t types;
 } tcvm__rsubst_t;
 
 tcvm_status_t tcvm__rsubst_add(tcvm__rsubst_t *m, uint32_t from, const tcvm__tdef_t *to);
@@ -335,7 +355,7 @@ void tcvm__rsubst_free(tcvm__rsubst_t *m);
 tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tdef_t *imp,
                           tcvm__rsubst_t *m, char *why, size_t why_size);
 /* Applies m to td (new types are made in a; instance types allocated with alloc). */
-tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
+tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, tcvm__rsubst_t *m,
                                void *(*alloc)(void *ctx, size_t size), void *ctx, tcvm__tdef_t *td);
 
 /* Collects the resource ids an item's type mentions (declared or referred to) into ids
@@ -344,6 +364,33 @@ void tcvm__collect_resources(const tcvm__tdef_t *td, uint32_t *ids, uint32_t cap
 /* The same, descending into component types (their imports and exports) when comps is set. */
 void tcvm__collect_resources_in(const tcvm__tdef_t *td, bool comps, uint32_t *ids, uint32_t cap,
                                 uint32_t *n);
+
+/*
+ * External visibility. A component (and a component type) keeps the set of types it gave a name
+ * to by importing or exporting them: the record, variant, enum and flags types (by identity) and
+ * the resources (by resource and tag). An item imported or exported must mention only types
+ * named on the same side (imports also count for exports). tcvm__named_add checks item (of
+ * sort, imported if import) and adds the types it names; TCVM_COMP_INVALID with the reason in
+ * why otherwise.
+ */
+typedef struct tcvm__named {
+    tcvm__idmap_t imported, exported;
+} tcvm__named_t;
+
+tcvm_status_t tcvm__named_add(tcvm__named_t *n, bool import, uint8_t sort, const tcvm__tdef_t *td,
+                              char *why, size_t why_size);
+void tcvm__named_free(tcvm__named_t *n);
+/* The identity key of a resource naming. */
+uint64_t tcvm__resource_key(uint32_t resource, uint32_t tag);
+/* Is t a type that is only valid across an import or export under a name (record, variant, enum,
+ * flags)? */
+bool tcvm__ctype_nominal(const tcvm_ctype_t *t);
+/* A copy of the nominal type t with an identity of its own. */
+tcvm_status_t tcvm__ctype_clone(tcvm_ctypes_t *a, const tcvm_ctype_t *t, const tcvm_ctype_t **out);
+/* Makes an own/borrow type of resource with tag (and the resource's name, if any). */
+tcvm_status_t tcvm__ctype_handle(tcvm_ctypes_t *a, tcvm_ctype_kind_t kind, uint32_t resource,
+                                 uint32_t tag, const char *rname, size_t rname_size,
+                                 const tcvm_ctype_t **out);
 
 /* Effective size of an item's type (value, function, instance or component type). */
 uint64_t tcvm__tdef_size(const tcvm__tdef_t *td);

@@ -114,6 +114,7 @@ static void scope_free(scope_t *s)
     tcvm__free((void *)s->mods);
     tcvm__free(s->imports);
     tcvm__free(s->exports);
+    tcvm__named_free(&s->named);
 }
 
 /* ---- primitive readers ----------------------------------------------------------------- */
@@ -456,8 +457,10 @@ static tcvm_status_t make_type(dec_t *d, tcvm_cursor_t *c, size_t at, tcvm_ctype
                                tcvm__cmember_t *m, size_t n, const tcvm__tdef_t *res,
                                const tcvm_ctype_t **out)
 {
-    tcvm_status_t st = tcvm__ctype_make(d->root->types, kind, m, n, res ? res->resource : 0,
-                                        res ? res->rname : NULL, res ? res->rname_size : 0, out);
+    tcvm_status_t st =
+        res ? tcvm__ctype_handle(d->root->types, kind, res->resource, res->tag, res->rname,
+                                 res->rname_size, out)
+            : tcvm__ctype_make(d->root->types, kind, m, n, 0, NULL, 0, out);
     if (st == TCVM_EINVAL)
         return fail_at(d, c, at, TCVM_COMP_INVALID,
                        "invalid %s type (empty, too many flags, duplicate or non-kebab labels)",
@@ -687,12 +690,34 @@ static tcvm_status_t rd_functype(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__t
 static tcvm_status_t rd_type(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_decl);
 static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_decl);
 
+/* A new naming tag for a resource type index (see tcvm__tdef_t.tag). */
+static tcvm_status_t new_tag(dec_t *d, tcvm_cursor_t *c, uint32_t *out)
+{
+    if (d->tags >= 0x7fffffffu) return FAIL(TCVM_ELIMIT, "too many resource type names");
+    *out = ++d->tags;
+    return TCVM_OK;
+}
+
+/*
+ * A type index that an import or export introduces is a new name for the type: a resource gets a
+ * new tag, a record, variant, enum or flags type a copy with its own identity. The external
+ * visibility rule then tells the named index from the one it names.
+ */
+static tcvm_status_t new_name(dec_t *d, tcvm_cursor_t *c, tcvm__tdef_t *td)
+{
+    if (td->kind == TCVM__TD_RESOURCE) return new_tag(d, c, &td->tag);
+    if (td->kind != TCVM__TD_VAL || !tcvm__ctype_nominal(td->val)) return TCVM_OK;
+    tcvm_status_t st = tcvm__ctype_clone(d->root->types, td->val, &td->val);
+    return st == TCVM_OK ? TCVM_OK : FAIL(st, "out of memory");
+}
+
 static tcvm_status_t new_resource(dec_t *d, tcvm_cursor_t *c, tcvm__tdef_t *td, const char *name,
                                   size_t name_size)
 {
     if (d->root->resource_count >= TCVM__C_MAX_ITEMS)
         return FAIL(TCVM_ELIMIT, "too many resource types");
     memset(td, 0, sizeof *td);
+    TRY(new_tag(d, c, &td->tag));
     td->kind = TCVM__TD_RESOURCE;
     td->resource = ++d->root->resource_count;
     td->rname = name;
@@ -749,7 +774,7 @@ static tcvm_status_t rd_externdesc(dec_t *d, tcvm_cursor_t *c, scope_t *s, const
                 out->td.rname = name;
                 out->td.rname_size = name_size;
             }
-            return TCVM_OK;
+            return new_name(d, c, &out->td);
         }
         if (b == 0x01) return new_resource(d, c, &out->td, name, name_size);
         return MALFORMED("bad type bound 0x%02x", b);
@@ -836,11 +861,15 @@ static bool known_resource(const tcvm__cext_t *list, uint32_t n, const char *r, 
 
 /*
  * The typing rules of annotated names: [constructor]R returns own<R> (or result<own<R>, E>),
- * [method]R.m takes `self: borrow<R>` first, [static]R.m names a resource R known here. R is
- * matched against the name the resource was imported or exported under.
+ * [method]R.m takes `self: borrow<R>` first, [static]R.m names a resource R known here. The
+ * resource of a constructor or method must have been imported (for an import) or exported (for
+ * an export) by this component, type or instance under the name R, and the function must refer
+ * to it through the type index that import or export made: a resource reached through an
+ * instance, named only on the other side or referred to by its definition has no name in this
+ * context.
  */
 static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *e,
-                                     const tcvm__cext_t *imps, uint32_t ni,
+                                     bool import, const tcvm__cext_t *imps, uint32_t ni,
                                      const tcvm__cext_t *exps, uint32_t ne)
 {
     const char *n = e->name;
@@ -875,13 +904,39 @@ static tcvm_status_t check_annotated(dec_t *d, tcvm_cursor_t *c, const tcvm__cex
     } else {
         return TCVM_OK;
     }
-    if (!h->rname)
-        return INVALID("\"%s\": resource used in function does not have a name in "
-                       "this context",
-                       n);
-    if (h->rname_size != rn || memcmp(h->rname, r, rn) != 0)
-        return INVALID("function \"%s\" does not match expected resource name `%.*s`", n, (int)rn,
-                       r);
+    const tcvm__cext_t *list = import ? imps : exps;
+    uint32_t nl = import ? ni : ne;
+    const tcvm__cext_t *named = NULL;
+    for (uint32_t i = 0; i < nl; i++) {
+        if (list[i].sort != TCVM__S_TYPE || list[i].td.kind != TCVM__TD_RESOURCE ||
+            list[i].td.resource != h->resource || list[i].td.tag != h->tag)
+            continue; /* not this resource, or not the type index that named it */
+        if (list[i].name_size == rn && memcmp(list[i].name, r, rn) == 0) return TCVM_OK;
+        named = &list[i];
+    }
+    if (!named)
+        return INVALID("\"%s\": resource used in function does not have a name in this context "
+                       "(it is not %s here as a type of its own)",
+                       n, import ? "imported" : "exported");
+    return INVALID("function \"%s\" does not match expected resource name `%.*s` (the resource "
+                   "is %s as \"%s\")",
+                   n, (int)rn, r, import ? "imported" : "exported", named->name);
+}
+
+/* The external visibility rule for item e that scope s imports (import) or exports. */
+static tcvm_status_t check_named(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool import,
+                                 const tcvm__cext_t *e)
+{
+    if (!s->check_names) return TCVM_OK;
+    char why[512] = "";
+    tcvm_status_t st = tcvm__named_add(&s->named, import, e->sort, &e->td, why, sizeof why);
+    if (st == TCVM_COMP_INVALID)
+        return INVALID("%s \"%s\": %s not valid to be used as %s: %s, which is not %s under a name "
+                       "here (%s it first and refer to the type index that names it)",
+                       import ? "import" : "export", e->name, sort_name(e->sort),
+                       import ? "import" : "export", why, import ? "imported" : "exported",
+                       import ? "import" : "import or export");
+    if (st != TCVM_OK) return FAIL(st, "out of memory");
     return TCVM_OK;
 }
 
@@ -893,6 +948,7 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
 {
     scope_t sc = {0};
     sc.parent = parent;
+    sc.check_names = component;
     uint32_t n;
     tcvm_status_t st = rd_count(d, c, &n);
     if (++d->nesting > TCVM__C_MAX_NESTING) st = FAIL(TCVM_ELIMIT, "types nested too deeply");
@@ -921,9 +977,10 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
             if ((st = rd_extname(d, c, &nm, &nn)) != TCVM_OK) break;
             if ((st = rd_externdesc(d, c, &sc, nm, nn, &e)) != TCVM_OK) break;
             if ((st = freshen_instance(d, c, &sc, &e)) != TCVM_OK) break;
-            if ((st = check_annotated(d, c, &e, sc.imports, sc.nimports, sc.exports,
+            if ((st = check_annotated(d, c, &e, k == 0x03, sc.imports, sc.nimports, sc.exports,
                                       sc.nexports)) != TCVM_OK)
                 break;
+            if ((st = check_named(d, c, &sc, k == 0x03, &e)) != TCVM_OK) break;
             if (k == 0x03) {
                 if ((st = check_unique(d, c, sc.imports, sc.nimports, nm, nn, "import")) != TCVM_OK)
                     break;
@@ -1132,17 +1189,16 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
         return add_def(d, c, s, &def);
     }
+    /* a component or core module, defined or imported out there: at run time the alias reads
+     * the enclosing instance's index space (components are closures over where they were
+     * defined), so an imported one is whatever that instantiation received */
     if (sort == TCVM__S_COMPONENT) {
-        if (!o->comp_defs[idx]) return FEATURE("outer alias of an imported component");
-        def.target = o->comp_defs[idx];
         tcvm__tdef_t td = item_td(o, sort, idx);
-        TRY(add_item(d, c, s, sort, &td, NULL, def.target, NULL));
+        TRY(add_item(d, c, s, sort, &td, NULL, o->comp_defs[idx], NULL));
         return add_def(d, c, s, &def);
     }
-    if (!o->mods[idx]->module) return FEATURE("outer alias of an imported core module");
-    def.target_module = o->mods[idx]->module;
     tcvm__tdef_t mtd = item_td(o, sort, idx);
-    TRY(add_item(d, c, s, sort, &mtd, NULL, NULL, def.target_module));
+    TRY(add_item(d, c, s, sort, &mtd, NULL, NULL, o->mods[idx]->module));
     return add_def(d, c, s, &def);
 }
 
@@ -1259,6 +1315,8 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             it->exports[i].name_size = def.args[i].name_size;
             it->exports[i].sort = def.args[i].sort;
             it->exports[i].td = item_td(s, def.args[i].sort, def.args[i].index);
+            if (it->exports[i].sort == TCVM__S_TYPE) TRY(new_name(d, c, &it->exports[i].td));
+            TRY(check_annotated(d, c, &it->exports[i], false, NULL, 0, it->exports, i));
         }
         TRY(list_size(d, c, it->exports, it->count, &it->size));
     }
@@ -1566,7 +1624,8 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     TRY(check_unique(d, c, s->imports, s->nimports, nm, nn, "import"));
     TRY(rd_externdesc(d, c, s, nm, nn, &e));
     TRY(freshen_instance(d, c, s, &e));
-    TRY(check_annotated(d, c, &e, s->imports, s->nimports, s->exports, s->nexports));
+    TRY(check_annotated(d, c, &e, true, s->imports, s->nimports, s->exports, s->nexports));
+    TRY(check_named(d, c, s, true, &e));
     TRY(grow(d, c, (void **)&s->imports, s->nimports, &s->cimports, sizeof e));
     s->imports[s->nimports++] = e;
     return add_cext(d, c, s, &e);
@@ -1619,10 +1678,27 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         }
         if (sort == TCVM__S_FUNC)
             e.td.func = asc.td.func; /* the export's type is the ascribed one */
+        if (sort == TCVM__S_INSTANCE) {
+            /* the instance must provide what the ascription lists; what it does not list is
+             * forgotten, and the ascription's resources and types are the instance's own */
+            tcvm__rsubst_t m = {0};
+            char why[256] = "";
+            tcvm_status_t st = tcvm__match(sort, &e.td, &asc.td, &m, why, sizeof why);
+            if (st == TCVM_OK)
+                st = tcvm__subst_tdef(d->root->types, &m, pool_alloc_cb, d->root, &asc.td);
+            tcvm__rsubst_free(&m);
+            if (st == TCVM_COMP_INVALID)
+                return INVALID("export \"%s\": ascribed type of export is not compatible: %s", nm,
+                               why);
+            if (st != TCVM_OK) return FAIL(st, "out of memory");
+            e.td = asc.td;
+        }
     } else if (has != 0x00) {
         return MALFORMED("bad export type ascription byte 0x%02x", has);
     }
-    TRY(check_annotated(d, c, &e, s->imports, s->nimports, s->exports, s->nexports));
+    if (sort == TCVM__S_TYPE) TRY(new_name(d, c, &e.td)); /* the export names a new type index */
+    TRY(check_annotated(d, c, &e, false, s->imports, s->nimports, s->exports, s->nexports));
+    TRY(check_named(d, c, s, false, &e));
     TRY(grow(d, c, (void **)&s->exports, s->nexports, &s->cexports, sizeof e));
     s->exports[s->nexports++] = e;
     tcvm__cdef_t def = {0};
@@ -1733,6 +1809,7 @@ static tcvm_status_t decode_component(dec_t *d, tcvm_cursor_t *c, scope_t *paren
     scope_t s = {0};
     s.parent = parent;
     s.comp = k;
+    s.check_names = true;
     tcvm_status_t st = TCVM_OK;
     d->section = -1;
     const uint8_t *pre;
@@ -1874,7 +1951,7 @@ tcvm_status_t tcvm__component_decode(tcvm_engine_t *engine, const uint8_t *bytes
         tcvm__free(k);
         return tcvm__errorf(err, st, "out of memory");
     }
-    dec_t d = {k, engine, err, where, bytes, -1, 0, false};
+    dec_t d = {k, engine, err, where, bytes, -1, 0, 0, false};
     tcvm_cursor_t c = tcvm__cursor(bytes, size);
     st = decode_component(&d, &c, NULL, k);
     if (st != TCVM_OK) {

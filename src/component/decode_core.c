@@ -146,7 +146,20 @@ static tcvm_status_t rd_moduletype(dec_t *d, tcvm_cursor_t *c, scope_t *s,
             uint8_t f;
             tcvm__tdef_t td;
             TRY(rd_u8(d, c, &f));
-            /* 0x50 here is GC's `sub`: a module type has no encoding for a nested one */
+            if (f == 0x50 || f == 0x4f) {
+                /* GC's `sub` (a module type has no encoding for a nested one): supertypes,
+                 * then a composite type, or the form is invalid whatever the features */
+                uint32_t nsup, sup;
+                uint8_t ct;
+                TRY(rd_u32(d, c, &nsup));
+                for (uint32_t q = 0; q < nsup && q < 2; q++)
+                    TRY(rd_u32(d, c, &sup));
+                TRY(rd_u8(d, c, &ct));
+                if (nsup < 2 && ct != 0x60 && ct != 0x5f && ct != 0x5e)
+                    return INVALID("invalid leading byte 0x%02x of a composite type in a "
+                                   "subtype of a module type",
+                                   ct);
+            }
             if (f != 0x60) return FEATURE("core type 0x%02x (GC) is not supported", f);
             TRY(rd_core_functype(d, c, &td));
             types[ntypes++] = td.corefunc;

@@ -72,6 +72,10 @@ struct scope {
     uint32_t nimports, cimports;
     tcvm__cext_t *exports;
     uint32_t nexports, cexports;
+    /* external visibility: the types this component (or component type) named so far; not
+     * checked in instance types (checked where an instance of one is imported or exported) */
+    bool check_names;
+    tcvm__named_t named;
 };
 
 typedef struct dec {
@@ -82,6 +86,7 @@ typedef struct dec {
     const uint8_t *base;
     int section;
     unsigned nesting;
+    uint32_t tags; /* resource naming tags handed out (tcvm__tdef_t.tag) */
     bool failed;
 } dec_t;
 

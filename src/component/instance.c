@@ -140,6 +140,7 @@ typedef struct ritem {
         const tcvm_module_t *mod;
         tcvm_extern_t core;
     } u;
+    cctx_t *env; /* a component: the instance it was defined in (what its outer aliases see) */
 } ritem_t;
 
 struct rinst {
@@ -166,7 +167,8 @@ typedef struct res_bind {
 
 struct tcvm__cctx {
     tcvm_cinstance_t *top;
-    cctx_t *parent;
+    cctx_t *parent; /* the instance that instantiated this one */
+    cctx_t *env;    /* the instance this one's component was defined in (outer aliases) */
     const tcvm_component_t *comp;
     tcvm__htable_t handles;
     bool entered;
@@ -1485,6 +1487,7 @@ static tcvm_status_t instantiate(tcvm_cinstance_t *ci, cctx_t *x, const tcvm_com
         }
         case TCVM__D_COMPONENT:
             it.u.comp = k->nested[d->a];
+            it.env = x;
             st = sp_push(x, TCVM__S_COMPONENT, it);
             break;
         case TCVM__D_INST:
@@ -1500,9 +1503,11 @@ static tcvm_status_t instantiate(tcvm_cinstance_t *ci, cctx_t *x, const tcvm_com
             if (d->op == TCVM__D_INST_EXP) {
                 it.u.inst = args;
             } else {
-                const tcvm_component_t *child = x->sp[TCVM__S_COMPONENT][d->a].u.comp;
+                const ritem_t *ch = &x->sp[TCVM__S_COMPONENT][d->a];
+                const tcvm_component_t *child = ch->u.comp;
                 cctx_t *y = cctx_new(ci, x, child);
                 if (!y) return tcvm__errorf(err, TCVM_ENOMEM, "out of memory");
+                y->env = ch->env;
                 provider_t npv = {NULL, args};
                 st = instantiate(ci, y, child, &npv, err);
                 if (st != TCVM_OK) break;
@@ -1540,11 +1545,16 @@ static tcvm_status_t instantiate(tcvm_cinstance_t *ci, cctx_t *x, const tcvm_com
             break;
         }
         case TCVM__D_ALIAS_OUTER:
-            if (d->sort == TCVM__S_COMPONENT)
-                it.u.comp = d->target;
-            else if (d->sort == TCVM__S_CORE_MODULE)
-                it.u.mod = d->target_module;
-            else if (d->sort == TCVM__S_TYPE && d->res)
+            if (d->sort == TCVM__S_COMPONENT || d->sort == TCVM__S_CORE_MODULE) {
+                /* d->a enclosing components out: where this component was defined, and so on */
+                const cctx_t *o = x;
+                for (uint32_t q = 0; q < d->a && o; q++)
+                    o = o->env;
+                if (!o || d->b >= o->nsp[d->sort])
+                    return tcvm__errorf(err, TCVM_EINTERNAL, "outer alias %" PRIu32 " %" PRIu32
+                                        " has no enclosing instance", d->a, d->b);
+                it = o->sp[d->sort][d->b];
+            } else if (d->sort == TCVM__S_TYPE && d->res)
                 it.u.rt = lookup_res(x->parent, d->res);
             if (d->sort == TCVM__S_TYPE && d->res) st = bind_res(x, d->res, it.u.rt);
             if (st == TCVM_OK) st = sp_push(x, d->sort, it);

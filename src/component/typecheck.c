@@ -6,13 +6,102 @@
  * instance types providing every export the import lists. The child's abstract imported
  * resources are bound to the argument's resources as the imports are checked in order, and that
  * binding is then applied to the child's exports, so the parent sees its own resource types in
- * them (and `own`/`borrow` of those resources compare equal to its own).
+ * them (and `own`/`borrow` of those resources compare equal to its own). Value types the child
+ * imported are bound to the arguments' types the same way, so the parent sees its own types (by
+ * identity) in the child's exports.
+ *
+ * And the external visibility rule (tcvm__named_add): what a component imports or exports may
+ * only mention record, variant, enum, flags and resource types that the component itself
+ * imported or exported under a name (for bindings generators, every such type needs one).
  */
 #include "component/comp_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+
+/* ---- identity maps --------------------------------------------------------------------- */
+
+static uint32_t idmap_slot(uint64_t key, uint32_t cap)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdull;
+    key ^= key >> 33;
+    return (uint32_t)key & (cap - 1);
+}
+
+tcvm_status_t tcvm__idmap_put(tcvm__idmap_t *m, uint64_t key, const void *val)
+{
+    if ((uint64_t)(m->count + 1) * 2 > m->cap) {
+        uint32_t nc = m->cap ? m->cap * 2 : 64;
+        if (nc <= m->cap) return TCVM_ELIMIT;
+        uint64_t *nk = tcvm__calloc(nc, sizeof *nk);
+        const void **nv = tcvm__calloc(nc, sizeof *nv);
+        if (!nk || !nv) {
+            tcvm__free(nk);
+            tcvm__free((void *)nv);
+            return TCVM_ENOMEM;
+        }
+        for (uint32_t i = 0; i < m->cap; i++) {
+            if (!m->keys[i]) continue;
+            uint32_t j = idmap_slot(m->keys[i], nc);
+            while (nk[j])
+                j = (j + 1) & (nc - 1);
+            nk[j] = m->keys[i];
+            nv[j] = m->vals[i];
+        }
+        tcvm__free(m->keys);
+        tcvm__free((void *)m->vals);
+        m->keys = nk;
+        m->vals = nv;
+        m->cap = nc;
+    }
+    uint32_t j = idmap_slot(key, m->cap);
+    while (m->keys[j] && m->keys[j] != key)
+        j = (j + 1) & (m->cap - 1);
+    if (!m->keys[j]) m->count++;
+    m->keys[j] = key;
+    m->vals[j] = val;
+    return TCVM_OK;
+}
+
+static int64_t idmap_find(const tcvm__idmap_t *m, uint64_t key)
+{
+    if (!m->cap || !key) return -1;
+    for (uint32_t j = idmap_slot(key, m->cap); m->keys[j]; j = (j + 1) & (m->cap - 1))
+        if (m->keys[j] == key) return j;
+    return -1;
+}
+
+const void *tcvm__idmap_get(const tcvm__idmap_t *m, uint64_t key)
+{
+    int64_t j = idmap_find(m, key);
+    return j < 0 ? NULL : m->vals[j];
+}
+
+bool tcvm__idmap_has(const tcvm__idmap_t *m, uint64_t key)
+{
+    return idmap_find(m, key) >= 0;
+}
+
+void tcvm__idmap_free(tcvm__idmap_t *m)
+{
+    tcvm__free(m->keys);
+    tcvm__free((void *)m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+static uint64_t type_key(const tcvm_ctype_t *t)
+{
+    return (uint64_t)(uintptr_t)t; /* aligned: the low bit is 0 */
+}
+
+uint64_t tcvm__resource_key(uint32_t resource, uint32_t tag)
+{
+    return (uint64_t)tag << 33 | (uint64_t)resource << 1 | 1u; /* odd: never a type's key */
+}
+
+/* ---- resource substitution ------------------------------------------------------------- */
 
 static const tcvm__tdef_t *subst_find(const tcvm__rsubst_t *m, uint32_t id)
 {
@@ -43,7 +132,13 @@ void tcvm__rsubst_free(tcvm__rsubst_t *m)
 {
     tcvm__free(m->from);
     tcvm__free(m->to);
+    tcvm__idmap_free(&m->types);
     memset(m, 0, sizeof *m);
+}
+
+static bool subst_empty(const tcvm__rsubst_t *m)
+{
+    return m->n == 0 && m->types.count == 0;
 }
 
 static uint32_t mapped(const tcvm__rsubst_t *m, uint32_t id)
@@ -174,9 +269,12 @@ tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tde
             WHY("expected defined type, found resource");
             return TCVM_COMP_INVALID;
         }
-        if (imp->kind == TCVM__TD_VAL && arg->kind == TCVM__TD_VAL &&
-            !val_match(arg->val, imp->val, m, why, why_size))
-            return TCVM_COMP_INVALID;
+        if (imp->kind == TCVM__TD_VAL && arg->kind == TCVM__TD_VAL) {
+            if (!val_match(arg->val, imp->val, m, why, why_size)) return TCVM_COMP_INVALID;
+            /* the import's type is the argument's from now on (by identity too) */
+            if (imp->val != arg->val && imp->val->kind > TCVM_CT_STRING)
+                return tcvm__idmap_put(&m->types, type_key(imp->val), arg->val);
+        }
         return TCVM_OK;
     case TCVM__S_FUNC:
         return func_match(arg->func, imp->func, m, why, why_size) ? TCVM_OK : TCVM_COMP_INVALID;
@@ -246,36 +344,46 @@ tcvm_status_t tcvm__match(uint8_t sort, const tcvm__tdef_t *arg, const tcvm__tde
 
 /* ---- substitution ---------------------------------------------------------------------- */
 
-static tcvm_status_t subst_val(tcvm_ctypes_t *a, const tcvm__rsubst_t *m, const tcvm_ctype_t *t,
+static tcvm_status_t subst_val(tcvm_ctypes_t *a, tcvm__rsubst_t *m, const tcvm_ctype_t *t,
                                const tcvm_ctype_t **out)
 {
     *out = t;
-    if (!t || t->kind <= TCVM_CT_STRING || m->n == 0) return TCVM_OK;
+    if (!t || t->kind <= TCVM_CT_STRING || subst_empty(m)) return TCVM_OK;
+    const tcvm_ctype_t *seen = tcvm__idmap_get(&m->types, type_key(t));
+    if (seen) {
+        *out = seen;
+        return TCVM_OK;
+    }
+    tcvm_status_t st = TCVM_OK;
     if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) {
         const tcvm__tdef_t *to = subst_find(m, t->resource);
         if (!to) return TCVM_OK;
-        return tcvm__ctype_make(a, t->kind, NULL, 0, to->resource, to->rname ? to->rname : t->rname,
+        /* the handle keeps its tag (which naming it was made from), takes the new resource */
+        st = tcvm__ctype_handle(a, t->kind, to->resource, t->tag, to->rname ? to->rname : t->rname,
                                 to->rname ? to->rname_size : t->rname_size, out);
+    } else {
+        tcvm__cmember_t *mm = tcvm__calloc(t->count, sizeof *mm);
+        if (!mm) return TCVM_ENOMEM;
+        bool changed = false;
+        for (uint32_t i = 0; i < t->count && st == TCVM_OK; i++) {
+            mm[i] = t->members[i];
+            st = subst_val(a, m, t->members[i].type, &mm[i].type);
+            changed |= mm[i].type != t->members[i].type;
+        }
+        if (st == TCVM_OK && changed)
+            st = tcvm__ctype_make(a, t->kind, mm, t->count, 0, NULL, 0, out);
+        tcvm__free(mm);
     }
-    tcvm__cmember_t *mm = tcvm__calloc(t->count, sizeof *mm);
-    if (!mm) return TCVM_ENOMEM;
-    bool changed = false;
-    tcvm_status_t st = TCVM_OK;
-    for (uint32_t i = 0; i < t->count && st == TCVM_OK; i++) {
-        mm[i] = t->members[i];
-        st = subst_val(a, m, t->members[i].type, &mm[i].type);
-        changed |= mm[i].type != t->members[i].type;
-    }
-    if (st == TCVM_OK && changed) st = tcvm__ctype_make(a, t->kind, mm, t->count, 0, NULL, 0, out);
-    tcvm__free(mm);
+    /* a type reached again maps to the same new type */
+    if (st == TCVM_OK && *out != t) st = tcvm__idmap_put(&m->types, type_key(t), *out);
     return st;
 }
 
-static tcvm_status_t subst_func(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
-                                const tcvm_cfunctype_t *f, const tcvm_cfunctype_t **out)
+static tcvm_status_t subst_func(tcvm_ctypes_t *a, tcvm__rsubst_t *m, const tcvm_cfunctype_t *f,
+                                const tcvm_cfunctype_t **out)
 {
     *out = f;
-    if (m->n == 0) return TCVM_OK;
+    if (subst_empty(m)) return TCVM_OK;
     tcvm__cmember_t *pm = tcvm__calloc(f->param_count ? f->param_count : 1, sizeof *pm);
     if (!pm) return TCVM_ENOMEM;
     bool changed = false;
@@ -312,17 +420,19 @@ uint64_t tcvm__tdef_size(const tcvm__tdef_t *td)
     }
 }
 
-tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, const tcvm__rsubst_t *m,
+tcvm_status_t tcvm__subst_tdef(tcvm_ctypes_t *a, tcvm__rsubst_t *m,
                                void *(*alloc)(void *ctx, size_t size), void *ctx, tcvm__tdef_t *td)
 {
-    if (m->n == 0) return TCVM_OK; /* nothing to substitute: share the type */
+    if (subst_empty(m)) return TCVM_OK; /* nothing to substitute: share the type */
     switch (td->kind) {
     case TCVM__TD_RESOURCE: {
         const tcvm__tdef_t *to = subst_find(m, td->resource);
         if (to) {
             const char *n = td->rname;
             size_t ns = td->rname_size;
+            uint32_t tag = td->tag; /* the naming stays; the resource is the argument's */
             *td = *to;
+            td->tag = tag;
             if (n) td->rname = n, td->rname_size = ns;
         } else {
             td->local = false;
@@ -408,4 +518,163 @@ void tcvm__collect_resources_in(const tcvm__tdef_t *td, bool comps, uint32_t *id
     default:
         return;
     }
+}
+
+/* ---- external visibility ----------------------------------------------------------------- */
+
+/* Says which type t is, for messages: its kind and its first label, or its resource's name. */
+static void type_desc(const tcvm_ctype_t *t, char *out, size_t size)
+{
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW) {
+        if (t->rname)
+            snprintf(out, size, "resource `%.*s` (in %s)", (int)t->rname_size, t->rname,
+                     tcvm_ctype_kind_name(t->kind));
+        else
+            snprintf(out, size, "resource #%" PRIu32 " (in %s)", t->resource,
+                     tcvm_ctype_kind_name(t->kind));
+        return;
+    }
+    const char *what = t->kind == TCVM_CT_RECORD ? "field" : "case";
+    if (t->kind == TCVM_CT_FLAGS) what = "flag";
+    snprintf(out, size, "%s type (first %s `%s`)", tcvm_ctype_kind_name(t->kind), what,
+             t->count && t->members[0].label ? t->members[0].label : "");
+}
+
+/* The first type t mentions that needs a name and has none in set (t itself included), or NULL.
+ * Records, variants, enums and flags need one themselves; tuples, lists, options and results are
+ * anonymous but their members must be named; handles need their resource named. */
+static const tcvm_ctype_t *unnamed_in(const tcvm__idmap_t *set, const tcvm_ctype_t *t)
+{
+    if (!t || t->kind <= TCVM_CT_STRING) return NULL;
+    if (tcvm__ctype_nominal(t)) return tcvm__idmap_has(set, type_key(t)) ? NULL : t;
+    if (t->kind == TCVM_CT_OWN || t->kind == TCVM_CT_BORROW)
+        return tcvm__idmap_has(set, tcvm__resource_key(t->resource, t->tag)) ? NULL : t;
+    for (uint32_t i = 0; i < t->count; i++) {
+        const tcvm_ctype_t *u = unnamed_in(set, t->members[i].type);
+        if (u) return u;
+    }
+    return NULL;
+}
+
+/* The same, for what a type definition t refers to (its own name is being given now). */
+static const tcvm_ctype_t *unnamed_under(const tcvm__idmap_t *set, const tcvm_ctype_t *t)
+{
+    if (!t || !tcvm__ctype_nominal(t)) return unnamed_in(set, t);
+    for (uint32_t i = 0; i < t->count; i++) {
+        const tcvm_ctype_t *u = unnamed_in(set, t->members[i].type);
+        if (u) return u;
+    }
+    return NULL;
+}
+
+static bool func_named(const tcvm__idmap_t *set, const tcvm_cfunctype_t *f, char *why,
+                       size_t why_size)
+{
+    char desc[160];
+    for (uint32_t i = 0; i < f->param_count; i++) {
+        const tcvm_ctype_t *u = unnamed_in(set, f->params[i].type);
+        if (u) {
+            type_desc(u, desc, sizeof desc);
+            return WHY("parameter `%s` refers to %s", f->params[i].label, desc);
+        }
+    }
+    const tcvm_ctype_t *u = unnamed_in(set, f->result);
+    if (u) {
+        type_desc(u, desc, sizeof desc);
+        return WHY("the result refers to %s", desc);
+    }
+    return true;
+}
+
+/* Does the type definition td refer only to named types (without naming anything)? */
+static bool typedef_named(const tcvm__idmap_t *set, const tcvm__tdef_t *td, char *why,
+                          size_t why_size);
+
+static bool inst_named(const tcvm__idmap_t *set, const tcvm_cinsttype_t *it, char *why,
+                       size_t why_size)
+{
+    for (uint32_t i = 0; i < it->count; i++) {
+        const tcvm__cext_t *e = &it->exports[i];
+        bool ok = true;
+        if (e->sort == TCVM__S_FUNC)
+            ok = func_named(set, e->td.func, why, why_size);
+        else if (e->sort == TCVM__S_TYPE)
+            ok = typedef_named(set, &e->td, why, why_size);
+        else if (e->sort == TCVM__S_INSTANCE)
+            ok = inst_named(set, e->td.inst, why, why_size);
+        if (!ok) {
+            char inner[200];
+            snprintf(inner, sizeof inner, "%s", why);
+            return WHY("export `%s`: %s", e->name, inner);
+        }
+    }
+    return true;
+}
+
+static bool typedef_named(const tcvm__idmap_t *set, const tcvm__tdef_t *td, char *why,
+                          size_t why_size)
+{
+    switch (td->kind) {
+    case TCVM__TD_VAL: {
+        const tcvm_ctype_t *u = unnamed_under(set, td->val);
+        if (!u) return true;
+        char desc[160];
+        type_desc(u, desc, sizeof desc);
+        return WHY("it refers to %s", desc);
+    }
+    case TCVM__TD_FUNC:
+        return func_named(set, td->func, why, why_size);
+    case TCVM__TD_INST:
+        return inst_named(set, td->inst, why, why_size);
+    default: /* resources, component types (checked as they are made) */
+        return true;
+    }
+}
+
+/* Gives td (a type imported or exported) its name in n. */
+static tcvm_status_t name_type(tcvm__named_t *n, bool import, const tcvm__tdef_t *td)
+{
+    uint64_t key = 0;
+    if (td->kind == TCVM__TD_RESOURCE) key = tcvm__resource_key(td->resource, td->tag);
+    if (td->kind == TCVM__TD_VAL && tcvm__ctype_nominal(td->val)) key = type_key(td->val);
+    if (!key) return TCVM_OK; /* nothing refers to it by identity */
+    tcvm_status_t st = tcvm__idmap_put(&n->exported, key, NULL);
+    if (st == TCVM_OK && import) st = tcvm__idmap_put(&n->imported, key, NULL);
+    return st;
+}
+
+tcvm_status_t tcvm__named_add(tcvm__named_t *n, bool import, uint8_t sort, const tcvm__tdef_t *td,
+                              char *why, size_t why_size)
+{
+    const tcvm__idmap_t *set = import ? &n->imported : &n->exported;
+    switch (sort) {
+    case TCVM__S_TYPE:
+        if (!typedef_named(set, td, why, why_size)) return TCVM_COMP_INVALID;
+        return name_type(n, import, td);
+    case TCVM__S_FUNC:
+        return func_named(set, td->func, why, why_size) ? TCVM_OK : TCVM_COMP_INVALID;
+    case TCVM__S_INSTANCE: {
+        /* each export in turn: an instance's types are named as its exports are reached */
+        const tcvm_cinsttype_t *it = td->inst;
+        for (uint32_t i = 0; i < it->count; i++) {
+            const tcvm__cext_t *e = &it->exports[i];
+            tcvm_status_t st = tcvm__named_add(n, import, e->sort, &e->td, why, why_size);
+            if (st == TCVM_COMP_INVALID) {
+                char inner[200];
+                snprintf(inner, sizeof inner, "%s", why);
+                WHY("export `%s`: %s", e->name, inner);
+            }
+            if (st != TCVM_OK) return st;
+        }
+        return TCVM_OK;
+    }
+    default: /* components and core modules are closed */
+        return TCVM_OK;
+    }
+}
+
+void tcvm__named_free(tcvm__named_t *n)
+{
+    tcvm__idmap_free(&n->imported);
+    tcvm__idmap_free(&n->exported);
 }

@@ -16,7 +16,7 @@
 
 #define PRIM(k, sz, al)                                                                            \
     {                                                                                              \
-        k, 0, NULL, 0, NULL, 0, sz, al, 1, 1, 1, NULL                                              \
+        .kind = k, .size = sz, .align = al, .flat_count = 1, .depth = 1, .nodes = 1                \
     }
 static const struct tcvm_ctype prim_types[] = {
     PRIM(TCVM_CT_BOOL, 1, 1),
@@ -31,7 +31,7 @@ static const struct tcvm_ctype prim_types[] = {
     PRIM(TCVM_CT_F32, 4, 4),
     PRIM(TCVM_CT_F64, 8, 8),
     PRIM(TCVM_CT_CHAR, 4, 4),
-    {TCVM_CT_STRING, 0, NULL, 0, NULL, 0, 8, 4, 2, 1, 1, NULL},
+    {.kind = TCVM_CT_STRING, .size = 8, .align = 4, .flat_count = 2, .depth = 1, .nodes = 1},
 };
 
 static const char *const kind_names[] = {
@@ -304,6 +304,31 @@ fail_alloc:
     tcvm__free((void *)t->rname);
     tcvm__free(t);
     return TCVM_ENOMEM;
+}
+
+bool tcvm__ctype_nominal(const tcvm_ctype_t *t)
+{
+    return t && (t->kind == TCVM_CT_RECORD || t->kind == TCVM_CT_VARIANT ||
+                 t->kind == TCVM_CT_ENUM || t->kind == TCVM_CT_FLAGS);
+}
+
+tcvm_status_t tcvm__ctype_clone(tcvm_ctypes_t *a, const tcvm_ctype_t *t, const tcvm_ctype_t **out)
+{
+    return tcvm__ctype_make(a, t->kind, t->members, t->count, t->resource, t->rname,
+                            t->rname_size, out);
+}
+
+tcvm_status_t tcvm__ctype_handle(tcvm_ctypes_t *a, tcvm_ctype_kind_t kind, uint32_t resource,
+                                 uint32_t tag, const char *rname, size_t rname_size,
+                                 const tcvm_ctype_t **out)
+{
+    if (kind != TCVM_CT_OWN && kind != TCVM_CT_BORROW) return TCVM_EINVAL;
+    const tcvm_ctype_t *t;
+    tcvm_status_t st = tcvm__ctype_make(a, kind, NULL, 0, resource, rname, rname_size, &t);
+    if (st != TCVM_OK) return st;
+    a->head->tag = tag; /* the record just made heads the arena list */
+    *out = t;
+    return TCVM_OK;
 }
 
 tcvm_status_t tcvm__cfunctype_make(tcvm_ctypes_t *a, const tcvm__cmember_t *params, size_t count,

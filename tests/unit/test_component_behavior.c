@@ -285,6 +285,23 @@ TEST(component_reentrance_traps)
     tcvm_engine_free(e);
 }
 
+TEST(component_closure_over_imported_module)
+{
+    /* a nested component outer-aliases the module its parent imported: each instantiation of
+     * the parent makes a component that keeps that parent's module */
+    tcvm_engine_t *e = engine();
+    tcvm_component_t *c = load(e, comp_closure, sizeof comp_closure);
+    tcvm_cinstance_t *i = inst_of(e, c, NULL);
+    tcvm_cval_t out;
+    CHECK_OK(tcvm_cfunc_call(i, tcvm_cinstance_func(i, "get-1"), NULL, 0, &out));
+    CHECK_EQ(out.of.u, 410);
+    CHECK_OK(tcvm_cfunc_call(i, tcvm_cinstance_func(i, "get-2"), NULL, 0, &out));
+    CHECK_EQ(out.of.u, 420);
+    tcvm_cinstance_free(i);
+    tcvm_component_free(c);
+    tcvm_engine_free(e);
+}
+
 TEST(component_recursive_calls_trap)
 {
     /* a parent calling into its child, and a child calling a function its parent lifted, might

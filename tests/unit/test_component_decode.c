@@ -196,6 +196,17 @@ TEST(component_decode_type_errors)
     cb_free(&b);
 }
 
+TEST(component_decode_module_type_subtype_form)
+{
+    /* in a module type, 0x50 is GC's `sub`: one without a composite type is invalid whatever
+     * the features, not a refused feature */
+    cb_t b = {0};
+    static const uint8_t bad[] = {0x01, 0x50, 0x02, 0x01, 0x50, 0x00, 0x01, 0x60, 0x00, 0x00};
+    one_section(&b, 3, bad, sizeof bad);
+    expect(&b, TCVM_COMP_INVALID, "invalid leading byte 0x01", 3);
+    cb_free(&b);
+}
+
 TEST(component_decode_refused_features)
 {
     static const struct {
@@ -221,6 +232,8 @@ TEST(component_decode_refused_features)
         {3, {0x01, 0x50, 0x01, 0x00, 0x00, 0x00, 0x02, 0x03, 0x01, 0x01}, 10, "shared"},
         {10, {0x01, 0x02, 0x01, 'a', 0x00, 0x01, 0x00}, 7, "name attributes"},
         {6, {0x01, 0x00, 0x04, 0x01, 0x00, 0x00}, 6, "tags"},
+        /* a GC subtype declared in a module type */
+        {3, {0x01, 0x50, 0x01, 0x01, 0x50, 0x00, 0x60, 0x00, 0x00}, 9, "GC"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         cb_t b = {0};

@@ -3,6 +3,7 @@
 #include "test.h"
 #include "test_component_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,19 @@ static const uint8_t prim_code[] = {
     [TCVM_CT_STRING] = 0x73,
 };
 
+/* Moves the type definitions written so far into a finished type section. */
+static void flush_types(cb_types_t *ts)
+{
+    if (ts->entries == 0) return;
+    cb_t sec = {0};
+    cb_u32(&sec, ts->entries);
+    cb_bytes(&sec, ts->body.d, ts->body.n);
+    cb_section(&ts->done, 7, &sec);
+    cb_free(&sec);
+    cb_free(&ts->body);
+    ts->entries = 0;
+}
+
 static void opt_val(cb_types_t *ts, cb_t *out, const tcvm_ctype_t *t)
 {
     if (!t) {
@@ -149,7 +163,22 @@ void cb_type_val(cb_types_t *ts, cb_t *out, const tcvm_ctype_t *t)
     cb_bytes(&ts->body, def.d, def.n);
     cb_free(&def);
     ts->entries++;
-    cb_s33(out, ts->count++);
+    uint32_t idx = ts->count++;
+    if (k == TCVM_CT_RECORD || k == TCVM_CT_VARIANT || k == TCVM_CT_ENUM || k == TCVM_CT_FLAGS) {
+        /* name it: close this type section, import the type, refer to the import */
+        flush_types(ts);
+        char name[16];
+        snprintf(name, sizeof name, "t%u", (unsigned)ts->names++);
+        cb_t imp = {0};
+        cb_u32(&imp, 1);
+        cb_u8(&imp, 0x00);
+        cb_name(&imp, name);
+        cb_u8(&imp, 0x03), cb_u8(&imp, 0x00), cb_u32(&imp, idx);
+        cb_section(&ts->done, 10, &imp);
+        cb_free(&imp);
+        idx = ts->count++;
+    }
+    cb_s33(out, idx);
 }
 
 uint32_t cb_type_func(cb_types_t *ts, size_t n, const char *const *names,
@@ -177,13 +206,9 @@ uint32_t cb_type_func(cb_types_t *ts, size_t n, const char *const *names,
 
 void cb_types_emit(cb_types_t *ts, cb_t *out)
 {
-    cb_t sec = {0};
-    cb_u32(&sec, ts->entries);
-    cb_bytes(&sec, ts->body.d, ts->body.n);
-    cb_section(out, 7, &sec);
-    cb_free(&sec);
-    cb_free(&ts->body);
-    ts->entries = 0;
+    flush_types(ts);
+    cb_bytes(out, ts->done.d, ts->done.n);
+    cb_free(&ts->done);
 }
 
 tcvm_component_t *ct_load(tcvm_engine_t *engine, const cb_t *bin)

@@ -27,8 +27,9 @@
       (select (local.get 1) (i32.const 99) (i32.eqz (local.get 0)))))
   (core instance $i (instantiate $m))
   (type $v (variant (case "n" u32) (case "none")))
+  (export $v' "v" (type $v)) ;; an exported function may only use named (exported) variants
   (func (export "s") (result string) (canon lift (core func $i "s") (memory (core memory $i "mem"))))
-  (func (export "pick") (param "v" $v) (result u32) (canon lift (core func $i "pick"))))
+  (func (export "pick") (param "v" $v') (result u32) (canon lift (core func $i "pick"))))
 (component instance $s1 $strings)
 (assert_return (invoke "s") (str.const "h\u{e9}llo"))
 (assert_return (invoke "pick" (variant.const "n" (u32.const 5))) (u32.const 5))
