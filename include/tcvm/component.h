@@ -179,6 +179,19 @@ TCVM_API tcvm_status_t tcvm_ctypes_parse(tcvm_ctypes_t *a, const char *text, siz
  *   own, borrow: handle (an index in the embedder's handle table of the instance the value
  *     came from or goes to; see tcvm_cinstance_resource_*).
  */
+/*
+ * The encoding a string had where it was lifted. The canonical ABI's allocation sequence when the
+ * string is lowered again depends on it (e.g. a UTF-16 source into UTF-8 first asks for one byte
+ * per code unit); the text itself is always held as UTF-8. Strings the embedder makes are
+ * TCVM_CSTR_FROM_UTF8 (0, what zero-initialization gives).
+ */
+typedef enum tcvm_cstring_origin {
+    TCVM_CSTR_FROM_UTF8 = 0,
+    TCVM_CSTR_FROM_UTF16 = 1,
+    TCVM_CSTR_FROM_LATIN1 = 2,       /* latin1+utf16, stored as Latin-1 */
+    TCVM_CSTR_FROM_LATIN1_UTF16 = 3, /* latin1+utf16, stored as UTF-16 */
+} tcvm_cstring_origin_t;
+
 typedef struct tcvm_cval tcvm_cval_t;
 struct tcvm_cval {
     tcvm_ctype_kind_t kind;
@@ -190,8 +203,9 @@ struct tcvm_cval {
         double f64;
         uint32_t ch;
         struct {
-            char *data;
-            size_t size;
+            char *data;  /* UTF-8 */
+            size_t size; /* bytes */
+            tcvm_cstring_origin_t origin;
         } str;
         struct {
             tcvm_cval_t *items;

@@ -313,102 +313,233 @@ done:
     out->kind = TCVM_CT_STRING;
     out->of.str.data = d;
     out->of.str.size = dn;
+    out->of.str.origin = enc == TCVM_CSTR_UTF8    ? TCVM_CSTR_FROM_UTF8
+                         : enc == TCVM_CSTR_UTF16 ? TCVM_CSTR_FROM_UTF16
+                         : utf16                  ? TCVM_CSTR_FROM_LATIN1_UTF16
+                                                  : TCVM_CSTR_FROM_LATIN1;
     return TCVM_OK;
 }
 
-/* Stores a UTF-8 string following store_string_into_range with source encoding utf8. */
-static tcvm_status_t store_string_range(tcvm__cx_t *cx, const char *s8, size_t n, uint32_t *out_ptr,
-                                        uint32_t *out_units)
+/* Writes the UTF-8 string s[0..n) as UTF-16LE at o; returns the bytes written. */
+static uint32_t put_utf16(const uint8_t *s, size_t n, uint8_t *o)
+{
+    uint32_t len = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t c = utf8_next(s, &i);
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            tcvm__put_le16(o + len, (uint16_t)(0xD800 | c >> 10));
+            tcvm__put_le16(o + len + 2, (uint16_t)(0xDC00 | (c & 0x3FF)));
+            len += 4;
+        } else {
+            tcvm__put_le16(o + len, (uint16_t)c);
+            len += 2;
+        }
+    }
+    return len;
+}
+
+/* store_string_copy: the exact size known up front (UTF-8 to UTF-8, UTF-16 or Latin-1 to UTF-16,
+ * Latin-1 to Latin-1). unit is the destination code unit size. */
+static tcvm_status_t store_copy(tcvm__cx_t *cx, const uint8_t *s, size_t n, uint32_t units,
+                                uint32_t unit, uint32_t align, uint32_t *out_ptr,
+                                uint32_t *out_units)
 {
     tcvm_status_t st;
-    const uint8_t *s = (const uint8_t *)s8;
-    if (n > TCVM__C_MAX_STRING_BYTES)
-        return tcvm__ctrap(cx->err, "string of %zu bytes exceeds 2^28-1", n);
-    uint32_t units = (uint32_t)n, ptr;
-    cx->bytes += n;
-    switch (cx->mem ? cx->mem->encoding : TCVM_CSTR_UTF8) {
-    case TCVM_CSTR_UTF8:
-        if ((st = do_realloc(cx, 0, 0, 1, units, &ptr)) != TCVM_OK) return st;
-        if ((st = need_mem(cx)) != TCVM_OK) return st;
-        if ((st = check_range(cx, ptr, units, 1, "string")) != TCVM_OK) return st;
+    uint64_t blen = (uint64_t)unit * units;
+    uint32_t ptr;
+    if (blen > TCVM__C_MAX_STRING_BYTES)
+        return tcvm__ctrap(cx->err, "string of %" PRIu64 " bytes exceeds 2^28-1", blen);
+    if ((st = do_realloc(cx, 0, 0, align, (uint32_t)blen, &ptr)) != TCVM_OK) return st;
+    if ((st = need_mem(cx)) != TCVM_OK) return st;
+    if ((st = check_range(cx, ptr, blen, align, "string")) != TCVM_OK) return st;
+    uint8_t *o = cx->mem->data + ptr;
+    if (unit == 2) {
+        put_utf16(s, n, o);
+    } else if (units == n) { /* UTF-8 to UTF-8, or Latin-1 that is all ASCII */
+        if (n) memcpy(o, s, n);
+    } else { /* Latin-1 */
+        for (size_t i = 0, k = 0; i < n;)
+            o[k++] = (uint8_t)utf8_next(s, &i);
+    }
+    *out_ptr = ptr, *out_units = units;
+    return TCVM_OK;
+}
+
+/* store_string_to_utf8 (from UTF-16 or Latin-1): one byte per source code unit first, the worst
+ * case once a code point is not ASCII, then shrink. */
+static tcvm_status_t store_to_utf8(tcvm__cx_t *cx, const uint8_t *s, size_t n, uint32_t units,
+                                   uint64_t worst, uint32_t *out_ptr, uint32_t *out_units)
+{
+    tcvm_status_t st;
+    uint32_t ptr;
+    if ((st = do_realloc(cx, 0, 0, 1, units, &ptr)) != TCVM_OK) return st;
+    if ((st = need_mem(cx)) != TCVM_OK) return st;
+    if ((st = check_range(cx, ptr, units, 1, "string")) != TCVM_OK) return st;
+    size_t i = 0;
+    while (i < n && s[i] < 0x80) /* ASCII: code point i is byte i */
+        i++;
+    if (i == n) {
         if (n) memcpy(cx->mem->data + ptr, s, n);
         *out_ptr = ptr, *out_units = units;
         return TCVM_OK;
-    case TCVM_CSTR_UTF16: {
-        uint32_t worst = 2 * units;
-        if ((st = do_realloc(cx, 0, 0, 2, worst, &ptr)) != TCVM_OK) return st;
-        if ((st = need_mem(cx)) != TCVM_OK) return st;
-        if ((st = check_range(cx, ptr, worst, 2, "string")) != TCVM_OK) return st;
-        uint32_t len = 0;
-        for (size_t i = 0; i < n;) {
-            uint32_t c = utf8_next(s, &i);
-            uint8_t *o = cx->mem->data + ptr + len;
-            if (c >= 0x10000) {
-                c -= 0x10000;
-                tcvm__put_le16(o, (uint16_t)(0xD800 | c >> 10));
-                tcvm__put_le16(o + 2, (uint16_t)(0xDC00 | (c & 0x3FF)));
-                len += 4;
-            } else {
-                tcvm__put_le16(o, (uint16_t)c);
-                len += 2;
-            }
+    }
+    if (i) memcpy(cx->mem->data + ptr, s, i);
+    if (worst > TCVM__C_MAX_STRING_BYTES)
+        return tcvm__ctrap(cx->err, "string of %" PRIu64 " bytes exceeds 2^28-1", worst);
+    if ((st = do_realloc(cx, ptr, units, 1, (uint32_t)worst, &ptr)) != TCVM_OK) return st;
+    if ((st = check_range(cx, ptr, worst, 1, "string")) != TCVM_OK) return st;
+    memcpy(cx->mem->data + ptr + i, s + i, n - i);
+    if (worst > n) {
+        if ((st = do_realloc(cx, ptr, (uint32_t)worst, 1, (uint32_t)n, &ptr)) != TCVM_OK)
+            return st;
+        if ((st = check_range(cx, ptr, n, 1, "string")) != TCVM_OK) return st;
+    }
+    *out_ptr = ptr, *out_units = (uint32_t)n;
+    return TCVM_OK;
+}
+
+/* store_utf8_to_utf16: the worst case (two bytes per UTF-8 byte), then shrink. */
+static tcvm_status_t store_utf8_to_utf16(tcvm__cx_t *cx, const uint8_t *s, size_t n,
+                                         uint32_t *out_ptr, uint32_t *out_units)
+{
+    tcvm_status_t st;
+    uint32_t worst = 2 * (uint32_t)n, ptr;
+    if ((st = do_realloc(cx, 0, 0, 2, worst, &ptr)) != TCVM_OK) return st;
+    if ((st = need_mem(cx)) != TCVM_OK) return st;
+    if ((st = check_range(cx, ptr, worst, 2, "string")) != TCVM_OK) return st;
+    uint32_t len = put_utf16(s, n, cx->mem->data + ptr);
+    if (len < worst) {
+        if ((st = do_realloc(cx, ptr, worst, 2, len, &ptr)) != TCVM_OK) return st;
+        if ((st = check_range(cx, ptr, len, 2, "string")) != TCVM_OK) return st;
+    }
+    *out_ptr = ptr, *out_units = len / 2;
+    return TCVM_OK;
+}
+
+/* store_string_to_latin1_or_utf16 (from UTF-8 or UTF-16): Latin-1 while it fits, else inflate in
+ * place to the worst case and finish in UTF-16. */
+static tcvm_status_t store_to_latin1_or_utf16(tcvm__cx_t *cx, const uint8_t *s, size_t n,
+                                              uint32_t units, uint32_t *out_ptr,
+                                              uint32_t *out_units)
+{
+    tcvm_status_t st;
+    uint32_t ptr;
+    if ((st = do_realloc(cx, 0, 0, 2, units, &ptr)) != TCVM_OK) return st;
+    if ((st = need_mem(cx)) != TCVM_OK) return st;
+    if ((st = check_range(cx, ptr, units, 2, "string")) != TCVM_OK) return st;
+    uint32_t dlen = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t at = i;
+        uint32_t c = utf8_next(s, &i);
+        if (c < 256) {
+            cx->mem->data[ptr + dlen++] = (uint8_t)c;
+            continue;
         }
-        if (len < worst) {
-            if ((st = do_realloc(cx, ptr, worst, 2, len, &ptr)) != TCVM_OK) return st;
+        uint64_t worst = 2ull * units;
+        if (worst > TCVM__C_MAX_STRING_BYTES)
+            return tcvm__ctrap(cx->err, "string of %" PRIu64 " bytes exceeds 2^28-1", worst);
+        if ((st = do_realloc(cx, ptr, units, 2, (uint32_t)worst, &ptr)) != TCVM_OK) return st;
+        if ((st = check_range(cx, ptr, worst, 2, "string")) != TCVM_OK) return st;
+        uint8_t *m = cx->mem->data + ptr;
+        for (uint32_t j = dlen; j-- > 0;) {
+            m[2 * j] = m[j];
+            m[2 * j + 1] = 0;
+        }
+        uint32_t len = 2 * dlen + put_utf16(s + at, n - at, m + 2 * dlen);
+        if (worst > len) {
+            if ((st = do_realloc(cx, ptr, (uint32_t)worst, 2, len, &ptr)) != TCVM_OK) return st;
             if ((st = check_range(cx, ptr, len, 2, "string")) != TCVM_OK) return st;
         }
-        *out_ptr = ptr, *out_units = len / 2;
+        *out_ptr = ptr, *out_units = (len / 2) | UTF16_TAG;
         return TCVM_OK;
     }
-    default: { /* latin1+utf16 from utf8: store_string_to_latin1_or_utf16 */
-        if ((st = do_realloc(cx, 0, 0, 2, units, &ptr)) != TCVM_OK) return st;
-        if ((st = need_mem(cx)) != TCVM_OK) return st;
-        if ((st = check_range(cx, ptr, units, 2, "string")) != TCVM_OK) return st;
-        uint32_t dlen = 0;
-        size_t i = 0;
-        while (i < n) {
-            size_t at = i;
+    if (dlen < units) {
+        if ((st = do_realloc(cx, ptr, units, 2, dlen, &ptr)) != TCVM_OK) return st;
+        if ((st = check_range(cx, ptr, dlen, 2, "string")) != TCVM_OK) return st;
+    }
+    *out_ptr = ptr, *out_units = dlen;
+    return TCVM_OK;
+}
+
+/* store_probably_utf16_to_latin1_or_utf16 (from latin1+utf16 that chose UTF-16): UTF-16 first,
+ * deflated to Latin-1 when every code point fits. */
+static tcvm_status_t store_probably_utf16(tcvm__cx_t *cx, const uint8_t *s, size_t n,
+                                          uint32_t units, uint32_t *out_ptr, uint32_t *out_units)
+{
+    tcvm_status_t st;
+    uint64_t blen = 2ull * units;
+    uint32_t ptr;
+    if (blen > TCVM__C_MAX_STRING_BYTES)
+        return tcvm__ctrap(cx->err, "string of %" PRIu64 " bytes exceeds 2^28-1", blen);
+    if ((st = do_realloc(cx, 0, 0, 2, (uint32_t)blen, &ptr)) != TCVM_OK) return st;
+    if ((st = need_mem(cx)) != TCVM_OK) return st;
+    if ((st = check_range(cx, ptr, blen, 2, "string")) != TCVM_OK) return st;
+    uint8_t *m = cx->mem->data + ptr;
+    uint32_t len = put_utf16(s, n, m);
+    bool latin1 = true;
+    for (size_t i = 0; i < n && latin1;)
+        latin1 = utf8_next(s, &i) < 256;
+    if (!latin1) {
+        *out_ptr = ptr, *out_units = (len / 2) | UTF16_TAG;
+        return TCVM_OK;
+    }
+    uint32_t l1 = len / 2;
+    for (uint32_t i = 0; i < l1; i++)
+        m[i] = m[2 * i];
+    if ((st = do_realloc(cx, ptr, (uint32_t)blen, 1, l1, &ptr)) != TCVM_OK) return st;
+    if ((st = check_range(cx, ptr, l1, 1, "string")) != TCVM_OK) return st;
+    *out_ptr = ptr, *out_units = l1;
+    return TCVM_OK;
+}
+
+/*
+ * Stores a string (held as UTF-8) following store_string_into_range, with the source encoding it
+ * was lifted from (v->of.str.origin), which chooses the allocation sequence. The source's code
+ * units are counted from the UTF-8 here, never taken from the value; an origin the text cannot
+ * have (Latin-1 with a code point past U+00FF) is treated as UTF-8.
+ */
+static tcvm_status_t store_string_range(tcvm__cx_t *cx, const tcvm_cval_t *v, uint32_t *out_ptr,
+                                        uint32_t *out_units)
+{
+    const uint8_t *s = (const uint8_t *)v->of.str.data;
+    size_t n = v->of.str.size;
+    if (n > TCVM__C_MAX_STRING_BYTES)
+        return tcvm__ctrap(cx->err, "string of %zu bytes exceeds 2^28-1", n);
+    cx->bytes += n;
+    tcvm_cstring_origin_t origin = v->of.str.origin;
+    uint32_t cps = 0, units16 = 0; /* code points, UTF-16 code units */
+    if (origin != TCVM_CSTR_FROM_UTF8) {
+        bool l1 = true;
+        for (size_t i = 0; i < n; cps++) {
             uint32_t c = utf8_next(s, &i);
-            if (c < 256) {
-                cx->mem->data[ptr + dlen++] = (uint8_t)c;
-                continue;
-            }
-            uint32_t worst = 2 * units;
-            if ((st = do_realloc(cx, ptr, units, 2, worst, &ptr)) != TCVM_OK) return st;
-            if ((st = check_range(cx, ptr, worst, 2, "string")) != TCVM_OK) return st;
-            uint8_t *m = cx->mem->data + ptr;
-            for (uint32_t j = dlen; j-- > 0;) {
-                m[2 * j] = m[j];
-                m[2 * j + 1] = 0;
-            }
-            uint32_t len = 2 * dlen;
-            i = at;
-            while (i < n) {
-                uint32_t d = utf8_next(s, &i);
-                if (d >= 0x10000) {
-                    d -= 0x10000;
-                    tcvm__put_le16(m + len, (uint16_t)(0xD800 | d >> 10));
-                    tcvm__put_le16(m + len + 2, (uint16_t)(0xDC00 | (d & 0x3FF)));
-                    len += 4;
-                } else {
-                    tcvm__put_le16(m + len, (uint16_t)d);
-                    len += 2;
-                }
-            }
-            if (worst > len) {
-                if ((st = do_realloc(cx, ptr, worst, 2, len, &ptr)) != TCVM_OK) return st;
-                if ((st = check_range(cx, ptr, len, 2, "string")) != TCVM_OK) return st;
-            }
-            *out_ptr = ptr, *out_units = (len / 2) | UTF16_TAG;
-            return TCVM_OK;
+            units16 += c >= 0x10000 ? 2 : 1;
+            l1 = l1 && c < 256;
         }
-        if (dlen < units) {
-            if ((st = do_realloc(cx, ptr, units, 2, dlen, &ptr)) != TCVM_OK) return st;
-            if ((st = check_range(cx, ptr, dlen, 2, "string")) != TCVM_OK) return st;
-        }
-        *out_ptr = ptr, *out_units = dlen;
-        return TCVM_OK;
+        if (origin == TCVM_CSTR_FROM_LATIN1 && !l1) origin = TCVM_CSTR_FROM_UTF8;
+        if (origin > TCVM_CSTR_FROM_LATIN1_UTF16) origin = TCVM_CSTR_FROM_UTF8;
     }
+    bool from16 = origin == TCVM_CSTR_FROM_UTF16 || origin == TCVM_CSTR_FROM_LATIN1_UTF16;
+    switch (cx->mem ? cx->mem->encoding : TCVM_CSTR_UTF8) {
+    case TCVM_CSTR_UTF8:
+        if (from16)
+            return store_to_utf8(cx, s, n, units16, 3ull * units16, out_ptr, out_units);
+        if (origin == TCVM_CSTR_FROM_LATIN1)
+            return store_to_utf8(cx, s, n, cps, 2ull * cps, out_ptr, out_units);
+        return store_copy(cx, s, n, (uint32_t)n, 1, 1, out_ptr, out_units);
+    case TCVM_CSTR_UTF16:
+        if (from16) return store_copy(cx, s, n, units16, 2, 2, out_ptr, out_units);
+        if (origin == TCVM_CSTR_FROM_LATIN1)
+            return store_copy(cx, s, n, cps, 2, 2, out_ptr, out_units);
+        return store_utf8_to_utf16(cx, s, n, out_ptr, out_units);
+    default: /* latin1+utf16 */
+        if (origin == TCVM_CSTR_FROM_LATIN1)
+            return store_copy(cx, s, n, cps, 1, 2, out_ptr, out_units);
+        if (origin == TCVM_CSTR_FROM_LATIN1_UTF16)
+            return store_probably_utf16(cx, s, n, units16, out_ptr, out_units);
+        return store_to_latin1_or_utf16(cx, s, n, from16 ? units16 : (uint32_t)n, out_ptr,
+                                        out_units);
     }
 }
 
@@ -691,7 +822,7 @@ tcvm_status_t tcvm__cabi_store(tcvm__cx_t *cx, const tcvm_ctype_t *t, const tcvm
         uint32_t p, units;
         if (!tcvm__utf8_valid((const uint8_t *)v->of.str.data, v->of.str.size))
             return tcvm__errorf(cx->err, TCVM_WASM_TYPE, "string value is not valid UTF-8");
-        if ((st = store_string_range(cx, v->of.str.data, v->of.str.size, &p, &units)) != TCVM_OK)
+        if ((st = store_string_range(cx, v, &p, &units)) != TCVM_OK)
             return st;
         store_int(cx, ptr, p, 4);
         store_int(cx, ptr + 4, units, 4);
@@ -1021,7 +1152,7 @@ static tcvm_status_t lower_flat(tcvm__cx_t *cx, flat_out_t *o, const tcvm_ctype_
         uint32_t p, units;
         if (!tcvm__utf8_valid((const uint8_t *)v->of.str.data, v->of.str.size))
             return tcvm__errorf(cx->err, TCVM_WASM_TYPE, "string value is not valid UTF-8");
-        if ((st = store_string_range(cx, v->of.str.data, v->of.str.size, &p, &units)) != TCVM_OK)
+        if ((st = store_string_range(cx, v, &p, &units)) != TCVM_OK)
             return st;
         if ((st = fo_push(cx, o, tcvm_val_i32((int32_t)p))) != TCVM_OK) return st;
         return fo_push(cx, o, tcvm_val_i32((int32_t)units));
