@@ -98,6 +98,8 @@ tcvm_status_t grow(dec_t *d, const tcvm_cursor_t *c, void **arr, uint32_t n, uin
 }
 static void scope_free(scope_t *s)
 {
+    tcvm__nameset_free(&s->import_names);
+    tcvm__nameset_free(&s->export_names);
     tcvm__free(s->types);
     tcvm__free(s->core_types);
     tcvm__free(s->funcs);
@@ -792,19 +794,50 @@ static unsigned name_flags(const dec_t *d, bool import)
     return flags;
 }
 
-static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, const tcvm__cext_t *list, uint32_t n,
-                                  const char *name, size_t size, const char *what)
+/* A name looked up in a name set: the names already in it are list[index]. */
+typedef struct name_probe {
+    const tcvm__cext_t *list;
+    const tcvm__carg_t *args;
+    const char *name;
+    size_t size;
+} name_probe_t;
+
+static bool probe_cext(const void *ctx, uint32_t i)
 {
-    if (what[0] == 'i' || what[0] == 'e') {
-        char why[256];
-        if (!tcvm__extern_name_check(name, size, name_flags(d, what[0] == 'i'), why, sizeof why))
-            return INVALID("%s name \"%s\" is not a valid name: %s", what, name, why);
-    }
-    for (uint32_t i = 0; i < n; i++)
-        if (tcvm__extern_name_eq(list[i].name, list[i].name_size, name, size))
-            return INVALID("%s name \"%s\" conflicts with the earlier name \"%s\" (names must "
-                           "differ other than in case, and [method]/[static] R.R counts as R)",
-                           what, name, list[i].name);
+    const name_probe_t *p = ctx;
+    return tcvm__extern_name_eq(p->list[i].name, p->list[i].name_size, p->name, p->size);
+}
+
+static bool probe_arg(const void *ctx, uint32_t i)
+{
+    const name_probe_t *p = ctx;
+    return tcvm__extern_name_eq(p->args[i].name, p->args[i].name_size, p->name, p->size);
+}
+
+static bool probe_arg_exact(const void *ctx, uint32_t i)
+{
+    const name_probe_t *p = ctx;
+    return p->args[i].name_size == p->size && memcmp(p->args[i].name, p->name, p->size) == 0;
+}
+
+/* Checks an import or export name and that it is strongly unique among list[0..n), whose names
+ * set holds; adds it to the set as list[n] (the caller appends it there next). */
+static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, tcvm__nameset_t *set,
+                                  const tcvm__cext_t *list, uint32_t n, const char *name,
+                                  size_t size, const char *what)
+{
+    char why[256];
+    if (!tcvm__extern_name_check(name, size, name_flags(d, what[0] == 'i'), why, sizeof why))
+        return INVALID("%s name \"%s\" is not a valid name: %s", what, name, why);
+    name_probe_t p = {list, NULL, name, size};
+    uint32_t found;
+    tcvm_status_t st = tcvm__nameset_add(set, tcvm__extern_name_key(name, size, false), n,
+                                         probe_cext, &p, &found);
+    if (st != TCVM_OK) return FAIL(st, "too many names");
+    if (found != UINT32_MAX)
+        return INVALID("%s name \"%s\" conflicts with the earlier name \"%s\" (names must "
+                       "differ other than in case, and [method]/[static] R.R counts as R)",
+                       what, name, list[found].name);
     return TCVM_OK;
 }
 
@@ -982,12 +1015,14 @@ static tcvm_status_t rd_decls(dec_t *d, tcvm_cursor_t *c, scope_t *parent, bool 
                 break;
             if ((st = check_named(d, c, &sc, k == 0x03, &e)) != TCVM_OK) break;
             if (k == 0x03) {
-                if ((st = check_unique(d, c, sc.imports, sc.nimports, nm, nn, "import")) != TCVM_OK)
+                if ((st = check_unique(d, c, &sc.import_names, sc.imports, sc.nimports, nm, nn,
+                                        "import")) != TCVM_OK)
                     break;
                 TRY(grow(d, c, (void **)&sc.imports, sc.nimports, &sc.cimports, sizeof e));
                 sc.imports[sc.nimports++] = e;
             } else {
-                if ((st = check_unique(d, c, sc.exports, sc.nexports, nm, nn, "export")) != TCVM_OK)
+                if ((st = check_unique(d, c, &sc.export_names, sc.exports, sc.nexports, nm, nn,
+                                        "export")) != TCVM_OK)
                     break;
                 TRY(grow(d, c, (void **)&sc.exports, sc.nexports, &sc.cexports, sizeof e));
                 sc.exports[sc.nexports++] = e;
@@ -1207,6 +1242,36 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
 static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td, const scope_t *s,
                              tcvm__rsubst_t *m);
 
+/* Argument i of an instantiation (k 0x00) or export i of a bag of exports (k 0x01); its name
+ * must differ from the earlier ones (exactly for arguments, strongly for exports). */
+static tcvm_status_t rd_instance_arg(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t k,
+                                     tcvm__carg_t *args, uint32_t i, tcvm__nameset_t *names)
+{
+    tcvm__carg_t *a = &args[i];
+    if (k == 0x00)
+        TRY(rd_name(d, c, &a->name, &a->name_size));
+    else
+        TRY(rd_extname(d, c, &a->name, &a->name_size));
+    char why[256];
+    if (k == 0x01 &&
+        !tcvm__extern_name_check(a->name, a->name_size, name_flags(d, false), why, sizeof why))
+        return INVALID("export name \"%s\" is not a valid name: %s", a->name, why);
+    TRY(rd_sort(d, c, &a->sort));
+    TRY(rd_u32(d, c, &a->index));
+    if (a->sort == TCVM__S_VALUE) return FEATURE("component values are not supported");
+    TRY(check_idx(d, c, s, a->sort, a->index));
+    name_probe_t p = {NULL, args, a->name, a->name_size};
+    uint32_t found;
+    tcvm_status_t st =
+        tcvm__nameset_add(names, tcvm__extern_name_key(a->name, a->name_size, k == 0x00), i,
+                          k == 0x01 ? probe_arg : probe_arg_exact, &p, &found);
+    if (st != TCVM_OK) return FAIL(st, "too many names");
+    if (found != UINT32_MAX)
+        return INVALID("%s \"%s\" conflicts with the earlier \"%s\"",
+                       k == 0 ? "argument" : "export", a->name, args[found].name);
+    return TCVM_OK;
+}
+
 static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     uint8_t k;
@@ -1222,30 +1287,12 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     def.args = palloc(d->root, (n ? n : 1) * sizeof *def.args);
     if (!def.args) return FAIL(TCVM_ENOMEM, "out of memory");
     def.nargs = n;
-    for (uint32_t i = 0; i < n; i++) {
-        tcvm__carg_t *a = &def.args[i];
-        if (k == 0x00)
-            TRY(rd_name(d, c, &a->name, &a->name_size));
-        else
-            TRY(rd_extname(d, c, &a->name, &a->name_size));
-        char why[256];
-        if (k == 0x01 &&
-            !tcvm__extern_name_check(a->name, a->name_size, name_flags(d, false), why, sizeof why))
-            return INVALID("export name \"%s\" is not a valid name: %s", a->name, why);
-        TRY(rd_sort(d, c, &a->sort));
-        TRY(rd_u32(d, c, &a->index));
-        if (a->sort == TCVM__S_VALUE) return FEATURE("component values are not supported");
-        TRY(check_idx(d, c, s, a->sort, a->index));
-        for (uint32_t j = 0; j < i; j++) {
-            bool same = k == 0x01 ? tcvm__extern_name_eq(def.args[j].name, def.args[j].name_size,
-                                                         a->name, a->name_size)
-                                  : def.args[j].name_size == a->name_size &&
-                                        memcmp(def.args[j].name, a->name, a->name_size) == 0;
-            if (same)
-                return INVALID("%s \"%s\" conflicts with the earlier \"%s\"",
-                               k == 0 ? "argument" : "export", a->name, def.args[j].name);
-        }
-    }
+    tcvm__nameset_t names = {0};
+    tcvm_status_t ast = TCVM_OK;
+    for (uint32_t i = 0; i < n && ast == TCVM_OK; i++)
+        ast = rd_instance_arg(d, c, s, k, def.args, i, &names);
+    tcvm__nameset_free(&names);
+    if (ast != TCVM_OK) return ast;
     struct tcvm_cinsttype *it = palloc(d->root, sizeof *it);
     if (!it) return FAIL(TCVM_ENOMEM, "out of memory");
     if (k == 0x00) {
@@ -1621,7 +1668,7 @@ static tcvm_status_t rd_import(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     size_t nn;
     tcvm__cext_t e;
     TRY(rd_extname(d, c, &nm, &nn));
-    TRY(check_unique(d, c, s->imports, s->nimports, nm, nn, "import"));
+    TRY(check_unique(d, c, &s->import_names, s->imports, s->nimports, nm, nn, "import"));
     TRY(rd_externdesc(d, c, s, nm, nn, &e));
     TRY(freshen_instance(d, c, s, &e));
     TRY(check_annotated(d, c, &e, true, s->imports, s->nimports, s->exports, s->nexports));
@@ -1639,7 +1686,7 @@ static tcvm_status_t rd_export(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     uint32_t idx;
     bool ascribed_fresh = false;
     TRY(rd_extname(d, c, &nm, &nn));
-    TRY(check_unique(d, c, s->exports, s->nexports, nm, nn, "export"));
+    TRY(check_unique(d, c, &s->export_names, s->exports, s->nexports, nm, nn, "export"));
     TRY(rd_sort(d, c, &sort));
     TRY(rd_u32(d, c, &idx));
     if (sort == TCVM__S_VALUE) return FEATURE("component values are not supported");

@@ -67,11 +67,12 @@ struct scope {
     uint32_t ncore_insts, ccore_insts;
     const tcvm__coremod_t **mods; /* module (NULL for imported ones) and its type */
     uint32_t nmods, cmods;
-    /* names already imported / exported (uniqueness) */
+    /* names already imported / exported (uniqueness), with their sets for the checks */
     tcvm__cext_t *imports;
     uint32_t nimports, cimports;
     tcvm__cext_t *exports;
     uint32_t nexports, cexports;
+    tcvm__nameset_t import_names, export_names;
     /* external visibility: the types this component (or component type) named so far; not
      * checked in instance types (checked where an instance of one is imported or exported) */
     bool check_names;

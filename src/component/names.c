@@ -535,3 +535,77 @@ bool tcvm__extern_name_eq(const char *a, size_t an, const char *b, size_t bn)
     canon_view(&b, &bn);
     return canon_eq(a, an, b, bn);
 }
+
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n, bool fold_case)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint8_t)(fold_case ? fold(s[i]) : s[i]);
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+uint64_t tcvm__extern_name_key(const char *s, size_t n, bool exact)
+{
+    if (exact || is_import_only(s, n)) return fnv1a(0xcbf29ce484222325ull, s, n, false);
+    canon_view(&s, &n);
+    return fnv1a(0x84222325cbf29ce4ull, s, n, true);
+}
+
+/* ---- name sets ---------------------------------------------------------------------------- */
+
+static tcvm_status_t nameset_grow(tcvm__nameset_t *set)
+{
+    uint32_t cap = set->cap ? set->cap * 2 : 16;
+    uint64_t *keys = tcvm__calloc(cap, sizeof *keys);
+    uint32_t *idx = tcvm__calloc(cap, sizeof *idx);
+    if (!keys || !idx) {
+        tcvm__free(keys);
+        tcvm__free(idx);
+        return TCVM_ENOMEM;
+    }
+    for (uint32_t i = 0; i < set->cap; i++) {
+        if (set->idx[i] == 0) continue; /* empty (indices are stored plus one) */
+        uint32_t j = (uint32_t)set->keys[i] & (cap - 1);
+        while (idx[j] != 0)
+            j = (j + 1) & (cap - 1);
+        keys[j] = set->keys[i];
+        idx[j] = set->idx[i];
+    }
+    tcvm__free(set->keys);
+    tcvm__free(set->idx);
+    set->keys = keys;
+    set->idx = idx;
+    set->cap = cap;
+    return TCVM_OK;
+}
+
+tcvm_status_t tcvm__nameset_add(tcvm__nameset_t *set, uint64_t key, uint32_t index,
+                                bool (*same)(const void *ctx, uint32_t index), const void *ctx,
+                                uint32_t *found)
+{
+    *found = UINT32_MAX;
+    if (index == UINT32_MAX) return TCVM_ELIMIT;
+    if ((uint64_t)(set->n + 1) * 2 > set->cap) {
+        tcvm_status_t st = nameset_grow(set);
+        if (st != TCVM_OK) return st;
+    }
+    uint32_t j = (uint32_t)key & (set->cap - 1);
+    for (; set->idx[j] != 0; j = (j + 1) & (set->cap - 1)) {
+        if (set->keys[j] == key && same(ctx, set->idx[j] - 1)) {
+            *found = set->idx[j] - 1;
+            return TCVM_OK;
+        }
+    }
+    set->keys[j] = key;
+    set->idx[j] = index + 1;
+    set->n++;
+    return TCVM_OK;
+}
+
+void tcvm__nameset_free(tcvm__nameset_t *set)
+{
+    tcvm__free(set->keys);
+    tcvm__free(set->idx);
+    memset(set, 0, sizeof *set);
+}
