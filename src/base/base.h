@@ -238,4 +238,30 @@ static inline tcvm_status_t tcvm__cur_u32(tcvm_cursor_t *c, uint32_t *out)
 /* Checks that bytes are valid UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 bool tcvm__utf8_valid(const uint8_t *s, size_t size);
 
+/* 64-bit FNV-1a of data, from seed (0xcbf29ce484222325 is the standard offset basis). */
+static inline uint64_t tcvm__fnv1a(uint64_t seed, const void *data, size_t size)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < size; i++)
+        seed = (seed ^ p[i]) * 0x100000001b3ull;
+    return seed;
+}
+
+/*
+ * A set of keys with the index of the item each was made from, for uniqueness checks in linear
+ * time (keyset.c). tcvm__keyset_add looks for an entry with the same key for which
+ * same(ctx, index) holds; it returns that index in *found, or, when there is none, adds
+ * (key, index) and sets *found to UINT32_MAX. Zero-initialized is empty.
+ */
+typedef struct tcvm_keyset {
+    uint64_t *keys;
+    uint32_t *idx; /* index + 1; 0: empty slot */
+    uint32_t cap, n;
+    uint64_t seed; /* random, chosen when the table is first made */
+} tcvm__keyset_t;
+tcvm_status_t tcvm__keyset_add(tcvm__keyset_t *set, uint64_t key, uint32_t index,
+                               bool (*same)(const void *ctx, uint32_t index), const void *ctx,
+                               uint32_t *found);
+void tcvm__keyset_free(tcvm__keyset_t *set);
+
 #endif

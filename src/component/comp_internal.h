@@ -414,21 +414,13 @@ bool tcvm__extern_name_eq(const char *a, size_t an, const char *b, size_t bn);
 /* A hash of what tcvm__extern_name_eq compares: names that conflict have equal keys. With
  * exact set, of the bytes themselves (for names compared exactly). */
 uint64_t tcvm__extern_name_key(const char *s, size_t n, bool exact);
+/* Adds name, the name of items[n], to set unless it conflicts with the name of an earlier item
+ * (tcvm__extern_name_eq, or byte for byte when exact): *found is that item's index, UINT32_MAX
+ * when there is none. items is an array of item_size-byte items that begin with a name and its
+ * size, as tcvm__cext_t and tcvm__carg_t do; items[n] need not exist yet. */
+tcvm_status_t tcvm__names_add(tcvm__keyset_t *set, const void *items, size_t item_size,
+                              uint32_t n, const char *name, size_t size, bool exact,
+                              uint32_t *found);
 
-/*
- * A set of names for uniqueness checks in linear time: keys with the index of the name they
- * belong to (open addressing). tcvm__nameset_add looks for an entry with the same key for which
- * same(ctx, index) holds; it returns that index in *found, or, when there is none, adds
- * (key, index) and sets *found to UINT32_MAX.
- */
-typedef struct tcvm__nameset {
-    uint64_t *keys;
-    uint32_t *idx;
-    uint32_t cap, n;
-} tcvm__nameset_t;
-tcvm_status_t tcvm__nameset_add(tcvm__nameset_t *set, uint64_t key, uint32_t index,
-                                bool (*same)(const void *ctx, uint32_t index), const void *ctx,
-                                uint32_t *found);
-void tcvm__nameset_free(tcvm__nameset_t *set);
 
 #endif

@@ -98,8 +98,8 @@ tcvm_status_t grow(dec_t *d, const tcvm_cursor_t *c, void **arr, uint32_t n, uin
 }
 static void scope_free(scope_t *s)
 {
-    tcvm__nameset_free(&s->import_names);
-    tcvm__nameset_free(&s->export_names);
+    tcvm__keyset_free(&s->import_names);
+    tcvm__keyset_free(&s->export_names);
     tcvm__free(s->types);
     tcvm__free(s->core_types);
     tcvm__free(s->funcs);
@@ -794,45 +794,17 @@ static unsigned name_flags(const dec_t *d, bool import)
     return flags;
 }
 
-/* A name looked up in a name set: the names already in it are list[index]. */
-typedef struct name_probe {
-    const tcvm__cext_t *list;
-    const tcvm__carg_t *args;
-    const char *name;
-    size_t size;
-} name_probe_t;
-
-static bool probe_cext(const void *ctx, uint32_t i)
-{
-    const name_probe_t *p = ctx;
-    return tcvm__extern_name_eq(p->list[i].name, p->list[i].name_size, p->name, p->size);
-}
-
-static bool probe_arg(const void *ctx, uint32_t i)
-{
-    const name_probe_t *p = ctx;
-    return tcvm__extern_name_eq(p->args[i].name, p->args[i].name_size, p->name, p->size);
-}
-
-static bool probe_arg_exact(const void *ctx, uint32_t i)
-{
-    const name_probe_t *p = ctx;
-    return p->args[i].name_size == p->size && memcmp(p->args[i].name, p->name, p->size) == 0;
-}
-
 /* Checks an import or export name and that it is strongly unique among list[0..n), whose names
  * set holds; adds it to the set as list[n] (the caller appends it there next). */
-static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, tcvm__nameset_t *set,
+static tcvm_status_t check_unique(dec_t *d, tcvm_cursor_t *c, tcvm__keyset_t *set,
                                   const tcvm__cext_t *list, uint32_t n, const char *name,
                                   size_t size, const char *what)
 {
     char why[256];
     if (!tcvm__extern_name_check(name, size, name_flags(d, what[0] == 'i'), why, sizeof why))
         return INVALID("%s name \"%s\" is not a valid name: %s", what, name, why);
-    name_probe_t p = {list, NULL, name, size};
     uint32_t found;
-    tcvm_status_t st = tcvm__nameset_add(set, tcvm__extern_name_key(name, size, false), n,
-                                         probe_cext, &p, &found);
+    tcvm_status_t st = tcvm__names_add(set, list, sizeof *list, n, name, size, false, &found);
     if (st != TCVM_OK) return FAIL(st, "too many names");
     if (found != UINT32_MAX)
         return INVALID("%s name \"%s\" conflicts with the earlier name \"%s\" (names must "
@@ -1224,9 +1196,7 @@ static tcvm_status_t rd_alias(dec_t *d, tcvm_cursor_t *c, scope_t *s, bool in_de
         TRY(add_item(d, c, s, sort, &td, NULL, NULL, NULL));
         return add_def(d, c, s, &def);
     }
-    /* a component or core module, defined or imported out there: at run time the alias reads
-     * the enclosing instance's index space (components are closures over where they were
-     * defined), so an imported one is whatever that instantiation received */
+    /* defined or imported out there: read at run time from the defining instance (closures) */
     if (sort == TCVM__S_COMPONENT) {
         tcvm__tdef_t td = item_td(o, sort, idx);
         TRY(add_item(d, c, s, sort, &td, NULL, o->comp_defs[idx], NULL));
@@ -1245,7 +1215,7 @@ static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
 /* Argument i of an instantiation (k 0x00) or export i of a bag of exports (k 0x01); its name
  * must differ from the earlier ones (exactly for arguments, strongly for exports). */
 static tcvm_status_t rd_instance_arg(dec_t *d, tcvm_cursor_t *c, scope_t *s, uint8_t k,
-                                     tcvm__carg_t *args, uint32_t i, tcvm__nameset_t *names)
+                                     tcvm__carg_t *args, uint32_t i, tcvm__keyset_t *names)
 {
     tcvm__carg_t *a = &args[i];
     if (k == 0x00)
@@ -1260,11 +1230,9 @@ static tcvm_status_t rd_instance_arg(dec_t *d, tcvm_cursor_t *c, scope_t *s, uin
     TRY(rd_u32(d, c, &a->index));
     if (a->sort == TCVM__S_VALUE) return FEATURE("component values are not supported");
     TRY(check_idx(d, c, s, a->sort, a->index));
-    name_probe_t p = {NULL, args, a->name, a->name_size};
     uint32_t found;
     tcvm_status_t st =
-        tcvm__nameset_add(names, tcvm__extern_name_key(a->name, a->name_size, k == 0x00), i,
-                          k == 0x01 ? probe_arg : probe_arg_exact, &p, &found);
+        tcvm__names_add(names, args, sizeof *args, i, a->name, a->name_size, k == 0x00, &found);
     if (st != TCVM_OK) return FAIL(st, "too many names");
     if (found != UINT32_MAX)
         return INVALID("%s \"%s\" conflicts with the earlier \"%s\"",
@@ -1287,11 +1255,11 @@ static tcvm_status_t rd_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
     def.args = palloc(d->root, (n ? n : 1) * sizeof *def.args);
     if (!def.args) return FAIL(TCVM_ENOMEM, "out of memory");
     def.nargs = n;
-    tcvm__nameset_t names = {0};
+    tcvm__keyset_t names = {0};
     tcvm_status_t ast = TCVM_OK;
     for (uint32_t i = 0; i < n && ast == TCVM_OK; i++)
         ast = rd_instance_arg(d, c, s, k, def.args, i, &names);
-    tcvm__nameset_free(&names);
+    tcvm__keyset_free(&names);
     if (ast != TCVM_OK) return ast;
     struct tcvm_cinsttype *it = palloc(d->root, sizeof *it);
     if (!it) return FAIL(TCVM_ENOMEM, "out of memory");
@@ -1647,8 +1615,7 @@ static tcvm_status_t freshen(dec_t *d, tcvm_cursor_t *c, const tcvm__tdef_t *td,
     return TCVM_OK;
 }
 
-/* An imported instance (or one a type declares as imported or exported) has resources of its
- * own: fresh ones in place of those its type declares. */
+/* An imported instance (or one a type declares) has fresh resources of its own. */
 static tcvm_status_t freshen_instance(dec_t *d, tcvm_cursor_t *c, const scope_t *s,
                                       tcvm__cext_t *e)
 {

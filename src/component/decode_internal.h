@@ -72,7 +72,7 @@ struct scope {
     uint32_t nimports, cimports;
     tcvm__cext_t *exports;
     uint32_t nexports, cexports;
-    tcvm__nameset_t import_names, export_names;
+    tcvm__keyset_t import_names, export_names;
     /* external visibility: the types this component (or component type) named so far; not
      * checked in instance types (checked where an instance of one is imported or exported) */
     bool check_names;

@@ -29,6 +29,7 @@
 #include "component/comp_internal.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 
 static bool is_lower(char c)
@@ -552,60 +553,38 @@ uint64_t tcvm__extern_name_key(const char *s, size_t n, bool exact)
     return fnv1a(0x84222325cbf29ce4ull, s, n, true);
 }
 
-/* ---- name sets ---------------------------------------------------------------------------- */
+/* The name at the start of a tcvm__cext_t or tcvm__carg_t. */
+typedef struct name_ref {
+    const char *name;
+    size_t size;
+} name_ref_t;
+_Static_assert(offsetof(tcvm__cext_t, name) == offsetof(name_ref_t, name) &&
+                   offsetof(tcvm__cext_t, name_size) == offsetof(name_ref_t, size) &&
+                   offsetof(tcvm__carg_t, name) == offsetof(name_ref_t, name) &&
+                   offsetof(tcvm__carg_t, name_size) == offsetof(name_ref_t, size),
+               "named items begin with their name");
 
-static tcvm_status_t nameset_grow(tcvm__nameset_t *set)
+typedef struct name_probe {
+    const uint8_t *items;
+    size_t item_size;
+    name_ref_t name;
+    bool exact;
+} name_probe_t;
+
+static bool probe_same(const void *ctx, uint32_t i)
 {
-    uint32_t cap = set->cap ? set->cap * 2 : 16;
-    uint64_t *keys = tcvm__calloc(cap, sizeof *keys);
-    uint32_t *idx = tcvm__calloc(cap, sizeof *idx);
-    if (!keys || !idx) {
-        tcvm__free(keys);
-        tcvm__free(idx);
-        return TCVM_ENOMEM;
-    }
-    for (uint32_t i = 0; i < set->cap; i++) {
-        if (set->idx[i] == 0) continue; /* empty (indices are stored plus one) */
-        uint32_t j = (uint32_t)set->keys[i] & (cap - 1);
-        while (idx[j] != 0)
-            j = (j + 1) & (cap - 1);
-        keys[j] = set->keys[i];
-        idx[j] = set->idx[i];
-    }
-    tcvm__free(set->keys);
-    tcvm__free(set->idx);
-    set->keys = keys;
-    set->idx = idx;
-    set->cap = cap;
-    return TCVM_OK;
+    const name_probe_t *p = ctx;
+    name_ref_t r;
+    memcpy(&r, p->items + (size_t)i * p->item_size, sizeof r);
+    if (p->exact) return r.size == p->name.size && memcmp(r.name, p->name.name, r.size) == 0;
+    return tcvm__extern_name_eq(r.name, r.size, p->name.name, p->name.size);
 }
 
-tcvm_status_t tcvm__nameset_add(tcvm__nameset_t *set, uint64_t key, uint32_t index,
-                                bool (*same)(const void *ctx, uint32_t index), const void *ctx,
-                                uint32_t *found)
+tcvm_status_t tcvm__names_add(tcvm__keyset_t *set, const void *items, size_t item_size,
+                              uint32_t n, const char *name, size_t size, bool exact,
+                              uint32_t *found)
 {
-    *found = UINT32_MAX;
-    if (index == UINT32_MAX) return TCVM_ELIMIT;
-    if ((uint64_t)(set->n + 1) * 2 > set->cap) {
-        tcvm_status_t st = nameset_grow(set);
-        if (st != TCVM_OK) return st;
-    }
-    uint32_t j = (uint32_t)key & (set->cap - 1);
-    for (; set->idx[j] != 0; j = (j + 1) & (set->cap - 1)) {
-        if (set->keys[j] == key && same(ctx, set->idx[j] - 1)) {
-            *found = set->idx[j] - 1;
-            return TCVM_OK;
-        }
-    }
-    set->keys[j] = key;
-    set->idx[j] = index + 1;
-    set->n++;
-    return TCVM_OK;
-}
-
-void tcvm__nameset_free(tcvm__nameset_t *set)
-{
-    tcvm__free(set->keys);
-    tcvm__free(set->idx);
-    memset(set, 0, sizeof *set);
+    name_probe_t p = {items, item_size, {name, size}, exact};
+    return tcvm__keyset_add(set, tcvm__extern_name_key(p.name.name, p.name.size, exact), n,
+                            probe_same, &p, found);
 }

@@ -661,6 +661,59 @@ static tcvm_status_t sec_global(dec_t *d)
     return TCVM_OK;
 }
 
+/* An export name looked up among the earlier ones (exports[0..i)). */
+typedef struct export_probe {
+    const wexport_t *exports;
+    const char *name;
+    size_t size;
+} export_probe_t;
+
+static bool same_export_name(const void *ctx, uint32_t k)
+{
+    const export_probe_t *p = ctx;
+    return p->exports[k].name_size == p->size && memcmp(p->exports[k].name, p->name, p->size) == 0;
+}
+
+static tcvm_status_t export_entry(dec_t *d, uint32_t i, tcvm__keyset_t *names)
+{
+    tcvm_module_t *m = d->m;
+    wexport_t *ex = &m->exports[i];
+    size_t noff = d->c.pos;
+    m->export_count = i + 1;
+    tcvm_status_t st = name(d, &ex->name, &ex->name_size);
+    if (st != TCVM_OK)
+        return st;
+    size_t off = d->c.pos;
+    uint8_t kind = 0;
+    if ((st = u8(d, &kind)) != TCVM_OK)
+        return st;
+    if (kind == 0x04)
+        return FEATURE(d, off, "unsupported feature: exception handling (tag export)");
+    if (kind > 3)
+        return MALFORMED(d, off, "malformed export kind 0x%02x", kind);
+    ex->kind = (tcvm_externkind_t)kind;
+    size_t ioff = d->c.pos;
+    if ((st = u32(d, &ex->index)) != TCVM_OK)
+        return st;
+    static const char *const what[] = {"function", "table", "memory", "global"};
+    uint32_t limit = kind == 0 ? m->func_count : kind == 1 ? m->table_count :
+                     kind == 2 ? m->memory_count : m->global_count;
+    if (ex->index >= limit)
+        return INVALID(d, ioff, "unknown %s %u", what[kind], ex->index);
+    if (kind == 0)
+        m->func_declared[ex->index] = true;
+    /* names are unique: a hash set keeps the check linear in the number of exports */
+    export_probe_t p = {m->exports, ex->name, ex->name_size};
+    uint32_t found;
+    st = tcvm__keyset_add(names, tcvm__fnv1a(0xcbf29ce484222325ull, ex->name, ex->name_size), i,
+                          same_export_name, &p, &found);
+    if (st != TCVM_OK)
+        return fail(d, st, noff, "out of memory");
+    if (found != UINT32_MAX)
+        return INVALID(d, noff, "duplicate export name \"%s\"", ex->name);
+    return TCVM_OK;
+}
+
 static tcvm_status_t sec_export(dec_t *d)
 {
     tcvm_module_t *m = d->m;
@@ -671,39 +724,11 @@ static tcvm_status_t sec_export(dec_t *d)
     m->exports = tcvm__calloc(n, sizeof *m->exports);
     if (m->exports == NULL && n > 0)
         return fail(d, TCVM_ENOMEM, d->c.pos, "out of memory");
-    for (uint32_t i = 0; i < n; i++) {
-        wexport_t *ex = &m->exports[i];
-        size_t noff = d->c.pos;
-        m->export_count = i + 1;
-        if ((st = name(d, &ex->name, &ex->name_size)) != TCVM_OK)
-            return st;
-        size_t off = d->c.pos;
-        uint8_t kind = 0;
-        if ((st = u8(d, &kind)) != TCVM_OK)
-            return st;
-        if (kind == 0x04)
-            return FEATURE(d, off, "unsupported feature: exception handling (tag export)");
-        if (kind > 3)
-            return MALFORMED(d, off, "malformed export kind 0x%02x", kind);
-        ex->kind = (tcvm_externkind_t)kind;
-        size_t ioff = d->c.pos;
-        if ((st = u32(d, &ex->index)) != TCVM_OK)
-            return st;
-        static const char *const what[] = {"function", "table", "memory", "global"};
-        uint32_t limit = kind == 0 ? m->func_count : kind == 1 ? m->table_count :
-                         kind == 2 ? m->memory_count : m->global_count;
-        if (ex->index >= limit)
-            return INVALID(d, ioff, "unknown %s %u", what[kind], ex->index);
-        if (kind == 0)
-            m->func_declared[ex->index] = true;
-        /* names are unique; quadratic only up to the small counts real modules have */
-        for (uint32_t k = 0; k < i; k++) {
-            if (m->exports[k].name_size == ex->name_size &&
-                memcmp(m->exports[k].name, ex->name, ex->name_size) == 0)
-                return INVALID(d, noff, "duplicate export name \"%s\"", ex->name);
-        }
-    }
-    return TCVM_OK;
+    tcvm__keyset_t names = {0};
+    for (uint32_t i = 0; i < n && st == TCVM_OK; i++)
+        st = export_entry(d, i, &names);
+    tcvm__keyset_free(&names);
+    return st;
 }
 
 static tcvm_status_t sec_start(dec_t *d)
