@@ -394,6 +394,8 @@ tcvm_status_t tcvm__ctype_handle(tcvm_ctypes_t *a, tcvm_ctype_kind_t kind, uint3
 
 /* Effective size of an item's type (value, function, instance or component type). */
 uint64_t tcvm__tdef_size(const tcvm__tdef_t *td);
+/* Are two core function types equal (parameters and results, in order)? */
+bool tcvm__core_functype_equal(const tcvm_functype_t *a, const tcvm_functype_t *b);
 
 /* ---- names (names.c) -------------------------------------------------------------------- */
 

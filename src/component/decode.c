@@ -176,39 +176,12 @@ static tcvm_status_t rd_extname(dec_t *d, tcvm_cursor_t *c, const char **out, si
 
 static tcvm_status_t rd_sort(dec_t *d, tcvm_cursor_t *c, uint8_t *out)
 {
-    uint8_t b = 0, cs = 0;
+    uint8_t b = 0;
     *out = 0;
     TRY(rd_u8(d, c, &b));
     switch (b) {
     case 0x00:
-        TRY(rd_u8(d, c, &cs));
-        switch (cs) {
-        case 0x00:
-            *out = TCVM__S_CORE_FUNC;
-            return TCVM_OK;
-        case 0x01:
-            *out = TCVM__S_CORE_TABLE;
-            return TCVM_OK;
-        case 0x02:
-            *out = TCVM__S_CORE_MEMORY;
-            return TCVM_OK;
-        case 0x03:
-            *out = TCVM__S_CORE_GLOBAL;
-            return TCVM_OK;
-        case 0x04:
-            return FEATURE("core tags (exception handling) are not supported");
-        case 0x10:
-            *out = TCVM__S_CORE_TYPE;
-            return TCVM_OK;
-        case 0x11:
-            *out = TCVM__S_CORE_MODULE;
-            return TCVM_OK;
-        case 0x12:
-            *out = TCVM__S_CORE_INSTANCE;
-            return TCVM_OK;
-        default:
-            return MALFORMED("bad core sort 0x%02x", cs);
-        }
+        return rd_core_sort(d, c, out);
     case 0x01:
         *out = TCVM__S_FUNC;
         return TCVM_OK;
@@ -1413,7 +1386,7 @@ static tcvm_status_t rd_opts(dec_t *d, tcvm_cursor_t *c, scope_t *s, tcvm__copts
         const tcvm_functype_t *ft = &s->core_funcs[o->realloc];
         static const tcvm_valtype_t i4[4] = {TCVM_I32, TCVM_I32, TCVM_I32, TCVM_I32};
         tcvm_functype_t want = {4, 1, i4, i4};
-        if (!functype_eq(ft, &want))
+        if (!tcvm__core_functype_equal(ft, &want))
             return INVALID("realloc must have type (func (param i32 i32 i32 i32) (result i32))");
         if (o->memory < 0) return INVALID("realloc requires the memory option");
     }
@@ -1486,7 +1459,7 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
             return INVALID("function results cannot contain borrow handles");
         tcvm_functype_t flat;
         TRY(flat_functype(d, c, ft, true, &flat));
-        if (!functype_eq(&flat, &s->core_funcs[fidx]))
+        if (!tcvm__core_functype_equal(&flat, &s->core_funcs[fidx]))
             return INVALID("core function %" PRIu32 " does not have the flattened type of the "
                            "lifted function",
                            fidx);
@@ -1506,7 +1479,7 @@ static tcvm_status_t rd_canon(dec_t *d, tcvm_cursor_t *c, scope_t *s)
         if (def.opts.post_return >= 0) {
             const tcvm_functype_t *pr = &s->core_funcs[def.opts.post_return];
             tcvm_functype_t want = {flat.result_count, 0, flat.results, NULL};
-            if (!functype_eq(pr, &want))
+            if (!tcvm__core_functype_equal(pr, &want))
                 return INVALID("post-return function must take the lifted function's results "
                                "and return nothing");
         }

@@ -304,16 +304,6 @@ tcvm_status_t module_type(dec_t *d, tcvm_cursor_t *c, const tcvm_module_t *m,
     return TCVM_OK;
 }
 
-bool functype_eq(const tcvm_functype_t *a, const tcvm_functype_t *b)
-{
-    if (a->param_count != b->param_count || a->result_count != b->result_count) return false;
-    for (uint32_t i = 0; i < a->param_count; i++)
-        if (a->params[i] != b->params[i]) return false;
-    for (uint32_t i = 0; i < a->result_count; i++)
-        if (a->results[i] != b->results[i]) return false;
-    return true;
-}
-
 tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
 {
     uint8_t k;
@@ -374,7 +364,7 @@ tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s)
                                midx, (int)im.module_size, im.module, (int)im.name_size, im.name);
             bool ok = e->type.kind == im.type.kind;
             if (ok && e->type.kind == TCVM_EXTERN_FUNC)
-                ok = functype_eq(&e->type.of.func, &im.type.of.func);
+                ok = tcvm__core_functype_equal(&e->type.of.func, &im.type.of.func);
             if (ok && e->type.kind == TCVM_EXTERN_GLOBAL)
                 ok = e->type.of.global.type == im.type.of.global.type &&
                      e->type.of.global.is_mutable == im.type.of.global.is_mutable;

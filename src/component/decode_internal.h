@@ -25,7 +25,6 @@
 #define rd_core_type tcvm__cd_rd_core_type
 #define rd_core_instance tcvm__cd_rd_core_instance
 #define module_type tcvm__cd_module_type
-#define functype_eq tcvm__cd_functype_eq
 #define rd_core_functype tcvm__cd_rd_core_functype
 
 typedef struct core_ext {
@@ -115,7 +114,6 @@ tcvm_status_t rd_core_type(dec_t *d, tcvm_cursor_t *c, scope_t *s);
 tcvm_status_t rd_core_instance(dec_t *d, tcvm_cursor_t *c, scope_t *s);
 tcvm_status_t module_type(dec_t *d, tcvm_cursor_t *c, const tcvm_module_t *m,
                           const tcvm__coremod_t **out);
-bool functype_eq(const tcvm_functype_t *a, const tcvm_functype_t *b);
 
 #define FAIL(st, ...) fail_at(d, c, c->pos, st, __VA_ARGS__)
 #define MALFORMED(...) FAIL(TCVM_COMP_MALFORMED, __VA_ARGS__)

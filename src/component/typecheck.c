@@ -206,21 +206,24 @@ static bool func_match(const tcvm_cfunctype_t *a, const tcvm_cfunctype_t *b,
     return !a->result || val_match(a->result, b->result, m, why, why_size);
 }
 
+bool tcvm__core_functype_equal(const tcvm_functype_t *a, const tcvm_functype_t *b)
+{
+    if (a->param_count != b->param_count || a->result_count != b->result_count) return false;
+    for (uint32_t i = 0; i < a->param_count; i++)
+        if (a->params[i] != b->params[i]) return false;
+    for (uint32_t i = 0; i < a->result_count; i++)
+        if (a->results[i] != b->results[i]) return false;
+    return true;
+}
+
 /* Does a core item of type have match one of type want (function types equal, limits within,
  * globals and table element types equal)? */
 static bool core_match(const tcvm_externtype_t *have, const tcvm_externtype_t *want)
 {
     if (have->kind != want->kind) return false;
     switch (have->kind) {
-    case TCVM_EXTERN_FUNC: {
-        const tcvm_functype_t *a = &have->of.func, *b = &want->of.func;
-        if (a->param_count != b->param_count || a->result_count != b->result_count) return false;
-        for (uint32_t i = 0; i < a->param_count; i++)
-            if (a->params[i] != b->params[i]) return false;
-        for (uint32_t i = 0; i < a->result_count; i++)
-            if (a->results[i] != b->results[i]) return false;
-        return true;
-    }
+    case TCVM_EXTERN_FUNC:
+        return tcvm__core_functype_equal(&have->of.func, &want->of.func);
     case TCVM_EXTERN_GLOBAL:
         return have->of.global.type == want->of.global.type &&
                have->of.global.is_mutable == want->of.global.is_mutable;
