@@ -320,6 +320,16 @@ done:
     return TCVM_OK;
 }
 
+/* realloc(0, 0, align, size) into memory, the result checked as a range of size bytes. */
+static tcvm_status_t alloc_range(tcvm__cx_t *cx, uint32_t align, uint64_t size, const char *what,
+                                 uint32_t *out_ptr)
+{
+    tcvm_status_t st;
+    if ((st = do_realloc(cx, 0, 0, align, (uint32_t)size, out_ptr)) != TCVM_OK) return st;
+    if ((st = need_mem(cx)) != TCVM_OK) return st;
+    return check_range(cx, *out_ptr, size, align, what);
+}
+
 /* Writes the UTF-8 string s[0..n) as UTF-16LE at o; returns the bytes written. */
 static uint32_t put_utf16(const uint8_t *s, size_t n, uint8_t *o)
 {
@@ -350,9 +360,7 @@ static tcvm_status_t store_copy(tcvm__cx_t *cx, const uint8_t *s, size_t n, uint
     uint32_t ptr;
     if (blen > TCVM__C_MAX_STRING_BYTES)
         return tcvm__ctrap(cx->err, "string of %" PRIu64 " bytes exceeds 2^28-1", blen);
-    if ((st = do_realloc(cx, 0, 0, align, (uint32_t)blen, &ptr)) != TCVM_OK) return st;
-    if ((st = need_mem(cx)) != TCVM_OK) return st;
-    if ((st = check_range(cx, ptr, blen, align, "string")) != TCVM_OK) return st;
+    if ((st = alloc_range(cx, align, blen, "string", &ptr)) != TCVM_OK) return st;
     uint8_t *o = cx->mem->data + ptr;
     if (unit == 2) {
         put_utf16(s, n, o);
@@ -373,9 +381,7 @@ static tcvm_status_t store_to_utf8(tcvm__cx_t *cx, const uint8_t *s, size_t n, u
 {
     tcvm_status_t st;
     uint32_t ptr;
-    if ((st = do_realloc(cx, 0, 0, 1, units, &ptr)) != TCVM_OK) return st;
-    if ((st = need_mem(cx)) != TCVM_OK) return st;
-    if ((st = check_range(cx, ptr, units, 1, "string")) != TCVM_OK) return st;
+    if ((st = alloc_range(cx, 1, units, "string", &ptr)) != TCVM_OK) return st;
     size_t i = 0;
     while (i < n && s[i] < 0x80) /* ASCII: code point i is byte i */
         i++;
@@ -405,9 +411,7 @@ static tcvm_status_t store_utf8_to_utf16(tcvm__cx_t *cx, const uint8_t *s, size_
 {
     tcvm_status_t st;
     uint32_t worst = 2 * (uint32_t)n, ptr;
-    if ((st = do_realloc(cx, 0, 0, 2, worst, &ptr)) != TCVM_OK) return st;
-    if ((st = need_mem(cx)) != TCVM_OK) return st;
-    if ((st = check_range(cx, ptr, worst, 2, "string")) != TCVM_OK) return st;
+    if ((st = alloc_range(cx, 2, worst, "string", &ptr)) != TCVM_OK) return st;
     uint32_t len = put_utf16(s, n, cx->mem->data + ptr);
     if (len < worst) {
         if ((st = do_realloc(cx, ptr, worst, 2, len, &ptr)) != TCVM_OK) return st;
@@ -425,9 +429,7 @@ static tcvm_status_t store_to_latin1_or_utf16(tcvm__cx_t *cx, const uint8_t *s, 
 {
     tcvm_status_t st;
     uint32_t ptr;
-    if ((st = do_realloc(cx, 0, 0, 2, units, &ptr)) != TCVM_OK) return st;
-    if ((st = need_mem(cx)) != TCVM_OK) return st;
-    if ((st = check_range(cx, ptr, units, 2, "string")) != TCVM_OK) return st;
+    if ((st = alloc_range(cx, 2, units, "string", &ptr)) != TCVM_OK) return st;
     uint32_t dlen = 0;
     size_t i = 0;
     while (i < n) {
@@ -473,9 +475,7 @@ static tcvm_status_t store_probably_utf16(tcvm__cx_t *cx, const uint8_t *s, size
     uint32_t ptr;
     if (blen > TCVM__C_MAX_STRING_BYTES)
         return tcvm__ctrap(cx->err, "string of %" PRIu64 " bytes exceeds 2^28-1", blen);
-    if ((st = do_realloc(cx, 0, 0, 2, (uint32_t)blen, &ptr)) != TCVM_OK) return st;
-    if ((st = need_mem(cx)) != TCVM_OK) return st;
-    if ((st = check_range(cx, ptr, blen, 2, "string")) != TCVM_OK) return st;
+    if ((st = alloc_range(cx, 2, blen, "string", &ptr)) != TCVM_OK) return st;
     uint8_t *m = cx->mem->data + ptr;
     uint32_t len = put_utf16(s, n, m);
     bool latin1 = true;
@@ -746,9 +746,7 @@ static tcvm_status_t store_list_range(tcvm__cx_t *cx, const tcvm_ctype_t *et, co
     if (blen > TCVM__C_MAX_STRING_BYTES)
         return tcvm__ctrap(cx->err, "list of %" PRIu64 " bytes exceeds 2^28-1", blen);
     uint32_t ptr;
-    if ((st = do_realloc(cx, 0, 0, et->align, (uint32_t)blen, &ptr)) != TCVM_OK) return st;
-    if ((st = need_mem(cx)) != TCVM_OK) return st;
-    if ((st = check_range(cx, ptr, blen, et->align, "list")) != TCVM_OK) return st;
+    if ((st = alloc_range(cx, et->align, blen, "list", &ptr)) != TCVM_OK) return st;
     for (size_t i = 0; i < v->of.seq.count; i++)
         if ((st = tcvm__cabi_store(cx, et, &v->of.seq.items[i], ptr + (uint32_t)i * et->size)) !=
             TCVM_OK)
